@@ -1,0 +1,57 @@
+# One command per job. `make lab` and `make test` set everything up on a fresh machine.
+#
+#   make lab     install, build, copy the notebooks into work/, start JupyterLab there
+#                (NO_BROWSER=1 to not open a browser, PORT=8888 to choose the port)
+#   make test    install, then lint, `tradeoffs build --check` and the whole test suite
+#   make check   lint, types and the build check, without the slow tests
+#   make build   regenerate course/*.ipynb and exercises/ from their sources
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PORT ?= 8888
+PYTEST_WORKERS ?= 2
+
+# nbgrader runs `alembic` and Jupyter runs kernels by name: the venv's bin/ must be on PATH.
+export PATH := $(BIN):$(PATH)
+# nbgrader (and its JupyterLab "Validate" button) read autograder/nbgrader_config.py.
+export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: lab test check build install lint types clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run: make PYTHON=python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+build: install
+	$(BIN)/tradeoffs build
+
+lab: install
+	$(BIN)/tradeoffs build
+	$(BIN)/tradeoffs workspace
+	$(BIN)/jupyter lab --notebook-dir=work --port=$(PORT) \
+		$(if $(NO_BROWSER),--no-browser,) \
+		--ServerApp.root_dir=$(CURDIR)/work
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install
+	$(BIN)/mypy
+
+check: lint types
+	$(BIN)/tradeoffs build --check
+
+test: lint
+	$(BIN)/tradeoffs build --check
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache work

@@ -1,0 +1,1 @@
+"""Building, checking and grading the course's notebooks."""

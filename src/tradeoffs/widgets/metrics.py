@@ -1,0 +1,161 @@
+"""The tail-latency panel of unit 01: how a slow path moves the mean, p50 and p99.
+
+:func:`tail_latency_summary` is the pure computation (numbers only, unit-tested);
+:func:`plot_tail_latency` draws one summary on a matplotlib axis; :func:`tail_latency_panel`
+wires both to sliders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from numpy.typing import NDArray
+
+from tradeoffs.metrics import bootstrap_ci, mixture_latencies_ms, percentiles
+
+__all__ = ["TailLatencySummary", "plot_tail_latency", "tail_latency_panel", "tail_latency_summary"]
+
+SAMPLE_SIZES = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000)
+
+
+@dataclass(frozen=True)
+class TailLatencySummary:
+    """Mean, median and p99 of one latency sample (ms), with a bootstrap interval for p99."""
+
+    n_samples: int
+    tail_fraction: float
+    mean_ms: float
+    p50_ms: float
+    p99_ms: float
+    p99_ci_ms: tuple[float, float]
+    confidence: float
+    samples_ms: NDArray[np.float64] = field(repr=False, compare=False)
+
+    @property
+    def p99_ci_width_ms(self) -> float:
+        return self.p99_ci_ms[1] - self.p99_ci_ms[0]
+
+
+def tail_latency_summary(
+    tail_fraction: float = 0.02,
+    n_samples: int = 10_000,
+    seed: int = 0,
+    tail_median_ms: float = 1200.0,
+    body_median_ms: float = 45.0,
+    n_boot: int = 500,
+    confidence: float = 0.95,
+) -> TailLatencySummary:
+    """Draw a seeded latency log (see :func:`tradeoffs.metrics.mixture_latencies_ms`) and
+    summarise it: mean, nearest-rank p50 and p99 (ms), and the bootstrap confidence interval
+    of the p99 (ms) at ``confidence``.
+    """
+    samples = mixture_latencies_ms(
+        n_samples,
+        tail_fraction=tail_fraction,
+        seed=seed,
+        body_median_ms=body_median_ms,
+        tail_median_ms=tail_median_ms,
+    )
+    pct = percentiles(samples, (50, 99))
+    ci = bootstrap_ci(samples, 99, n_boot=n_boot, confidence=confidence, seed=seed)
+    return TailLatencySummary(
+        n_samples=int(n_samples),
+        tail_fraction=float(tail_fraction),
+        mean_ms=float(samples.mean()),
+        p50_ms=pct[50.0],
+        p99_ms=pct[99.0],
+        p99_ci_ms=ci,
+        confidence=float(confidence),
+        samples_ms=samples,
+    )
+
+
+def plot_tail_latency(summary: TailLatencySummary, ax: Axes) -> None:
+    """Histogram of the sample on a log latency axis, with mean, p50, p99 and the p99 band."""
+    data = summary.samples_ms
+    bins = np.geomspace(max(data.min(), 1.0), max(data.max(), 10.0) * 1.01, 80)
+    ax.hist(data, bins=bins, color="0.75", edgecolor="0.55", linewidth=0.3)
+    ax.set_xscale("log")
+    lo, hi = summary.p99_ci_ms
+    ax.axvspan(lo, hi, color="tab:red", alpha=0.15, label=f"p99 {summary.confidence:.0%} CI")
+    for value, name, color, style in (
+        (summary.p50_ms, "p50", "tab:blue", "-"),
+        (summary.mean_ms, "mean", "tab:green", "--"),
+        (summary.p99_ms, "p99", "tab:red", "-"),
+    ):
+        ax.axvline(
+            value, color=color, linestyle=style, linewidth=2, label=f"{name} {value:,.0f} ms"
+        )
+    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_ylabel("requests")
+    ax.set_title(
+        f"n = {summary.n_samples:,}, slow path {summary.tail_fraction:.1%}: "
+        f"p99 = {summary.p99_ms:,.0f} ms, CI {lo:,.0f} to {hi:,.0f} ms"
+    )
+    ax.legend(loc="upper right", fontsize="small")
+
+
+def _draw(tail_fraction: float, n_samples: int, tail_median_ms: float, seed: int) -> None:
+    summary = tail_latency_summary(
+        tail_fraction=tail_fraction, n_samples=n_samples, seed=seed, tail_median_ms=tail_median_ms
+    )
+    fig, ax = plt.subplots(figsize=(9, 4))
+    plot_tail_latency(summary, ax)
+    fig.tight_layout()
+    # No plt.show(): interactive_output flushes the figure into its Output widget under the
+    # notebook's inline backend, and a non-GUI backend (tests) must not be asked to show.
+
+
+def tail_latency_panel() -> widgets.VBox:
+    """Sliders for the slow-path share, its median, the sample size and the seed, above a
+    plot that redraws on every change. Display it as a cell's last expression."""
+    style = {"description_width": "150px"}
+    layout = widgets.Layout(width="520px")
+    controls = {
+        "tail_fraction": widgets.FloatSlider(
+            value=0.02,
+            min=0.0,
+            max=0.10,
+            step=0.005,
+            readout_format=".1%",
+            description="slow-path share",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        ),
+        "tail_median_ms": widgets.FloatLogSlider(
+            value=1200.0,
+            base=10,
+            min=2,
+            max=4,
+            step=0.1,
+            readout_format=",.0f",
+            description="slow-path median (ms)",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        ),
+        "n_samples": widgets.SelectionSlider(
+            options=list(SAMPLE_SIZES),
+            value=10_000,
+            description="sample size",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        ),
+        "seed": widgets.IntSlider(
+            value=0,
+            min=0,
+            max=20,
+            description="seed",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        ),
+    }
+    out = widgets.interactive_output(_draw, controls)
+    return widgets.VBox([*controls.values(), out])

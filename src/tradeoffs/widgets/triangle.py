@@ -1,0 +1,429 @@
+"""The iron triangle, measured: latency vs cost vs accuracy of a sampled p99.
+
+The example is small and real. A service has logged one million request
+latencies; a dashboard wants their p99. Computing it exactly reads every row.
+Computing it on a random sample of a fraction ``f`` of the rows reads fewer
+rows, so it answers sooner and burns fewer CPU-seconds, but the answer is off
+by a sampling error that grows as ``f`` shrinks.
+
+:func:`measure_tradeoff` measures one point for real on this machine: the wall
+time of the computation (median of a few runs), its CPU time priced per
+vCPU-hour from :data:`PRICE_USD_PER_VCPU_HOUR`, and the error of the sampled
+p99 against the exact one. :func:`tradeoff_frontier` measures a series of
+fractions; :func:`iron_triangle_panel` lets a learner move along them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+__all__ = [
+    "DEFAULT_FRACTIONS",
+    "PRICE_USD_PER_VCPU_HOUR",
+    "TradeoffPoint",
+    "cost_usd_per_million_queries",
+    "format_table",
+    "iron_triangle_panel",
+    "make_latency_dataset",
+    "measure_tradeoff",
+    "tradeoff_frontier",
+    "triangle_figure",
+]
+
+#: Illustrative list prices in USD per vCPU-hour (mid-2020s public cloud, one region).
+#: "on-demand": a general-purpose VM (2 vCPU at about 0.09 USD/h); "spot": the same VM
+#: preemptible, about a third of the price; "serverless": a function with 1 vCPU
+#: (1,769 MB at 0.0000166667 USD per GB-second). Check your own provider's prices.
+PRICE_USD_PER_VCPU_HOUR: dict[str, float] = {
+    "on-demand VM": 0.045,
+    "spot VM": 0.015,
+    "serverless function": 0.106,
+}
+
+#: Fractions of the dataset the frontier is measured at, from 0.1% to all of it.
+DEFAULT_FRACTIONS: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+_SECONDS_PER_HOUR = 3600.0
+_QUERIES_PER_COST_UNIT = 1_000_000
+
+
+def make_latency_dataset(n_rows: int = 1_000_000, seed: int = 0) -> np.ndarray:
+    """Simulate ``n_rows`` request latencies in milliseconds, in arrival order.
+
+    Most requests take the fast path (log-normal, median 40 ms); 2% take a slow
+    path (a cache miss: log-normal, median 400 ms), which is what a p99 sees.
+    Rows are independent draws, so any contiguous window is a random sample.
+
+    Returns a 1-D float64 array of latencies in ms. Same ``seed``, same array.
+    """
+    if n_rows < 1:
+        raise ValueError(f"n_rows must be at least 1, got {n_rows}")
+    rng = np.random.default_rng(seed)
+    latency_ms = rng.lognormal(mean=math.log(40.0), sigma=0.5, size=n_rows)
+    slow = rng.random(n_rows) < 0.02
+    latency_ms[slow] = rng.lognormal(mean=math.log(400.0), sigma=0.6, size=int(slow.sum()))
+    return latency_ms
+
+
+def cost_usd_per_million_queries(cpu_s_per_query: float, price_usd_per_vcpu_hour: float) -> float:
+    """Price the CPU time of one query, scaled to a million queries.
+
+    ``cpu_s_per_query`` CPU-seconds per query times ``price_usd_per_vcpu_hour``
+    USD per vCPU-hour; returns USD per 1,000,000 queries.
+    """
+    if cpu_s_per_query < 0 or price_usd_per_vcpu_hour < 0:
+        raise ValueError(
+            f"CPU time and price must be >= 0, got cpu_s_per_query={cpu_s_per_query}, "
+            f"price_usd_per_vcpu_hour={price_usd_per_vcpu_hour}"
+        )
+    vcpu_hours = cpu_s_per_query * _QUERIES_PER_COST_UNIT / _SECONDS_PER_HOUR
+    return vcpu_hours * price_usd_per_vcpu_hour
+
+
+@dataclass(frozen=True)
+class TradeoffPoint:
+    """One measured point of the trade-off: a sample fraction and what it cost and bought.
+
+    Attributes:
+        fraction: share of the dataset read, in (0, 1].
+        sample_rows: number of rows read per query.
+        latency_ms: wall time of one query in ms (median over the repeats).
+        cpu_s: CPU time of one query in seconds (median over the repeats).
+        price_usd_per_vcpu_hour: the price ``cost_usd_per_million_queries`` uses.
+        cost_usd_per_million_queries: ``cpu_s`` priced per vCPU-hour, for 1e6 queries.
+        estimate_ms: the p99 computed on the first timed sample, in ms.
+        exact_ms: the p99 computed on every row, in ms.
+        error_pct: root-mean-square relative error of the estimate over
+            ``error_samples`` random samples, in percent of ``exact_ms``.
+        error_samples: how many random samples ``error_pct`` averages over.
+    """
+
+    fraction: float
+    sample_rows: int
+    latency_ms: float
+    cpu_s: float
+    price_usd_per_vcpu_hour: float
+    cost_usd_per_million_queries: float
+    estimate_ms: float
+    exact_ms: float
+    error_pct: float
+    error_samples: int
+
+    def with_price(self, price_usd_per_vcpu_hour: float) -> TradeoffPoint:
+        """Return this point re-priced at ``price_usd_per_vcpu_hour``, without re-measuring."""
+        cost = cost_usd_per_million_queries(self.cpu_s, price_usd_per_vcpu_hour)
+        return replace(
+            self,
+            price_usd_per_vcpu_hour=price_usd_per_vcpu_hour,
+            cost_usd_per_million_queries=cost,
+        )
+
+
+def _check_fraction(fraction: float, n_rows: int) -> int:
+    if isinstance(fraction, bool) or not (
+        isinstance(fraction, int | float) and math.isfinite(fraction)
+    ):
+        raise ValueError(f"fraction must be a finite number in (0, 1], got {fraction!r}")
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction must be in (0, 1] (a share of the rows), got {fraction}")
+    sample_rows = max(1, round(fraction * n_rows))
+    if sample_rows < 100:
+        raise ValueError(
+            f"fraction={fraction} of {n_rows} rows is {sample_rows} rows; a p99 needs at "
+            "least 100 rows: use a larger fraction or a larger dataset"
+        )
+    return sample_rows
+
+
+def measure_tradeoff(
+    latencies_ms: np.ndarray,
+    fraction: float,
+    *,
+    percentile: float = 99.0,
+    repeats: int = 5,
+    error_samples: int = 100,
+    price_usd_per_vcpu_hour: float = PRICE_USD_PER_VCPU_HOUR["on-demand VM"],
+    seed: int = 0,
+) -> TradeoffPoint:
+    """Measure latency, cost and error of estimating a percentile from a sample.
+
+    A sample is a random contiguous window of ``round(fraction * len(latencies_ms))``
+    rows (the rows are independent draws, so a window is a random sample). Each
+    of ``repeats`` timed runs computes one window's ``percentile`` with
+    ``np.percentile``, timed with ``time.perf_counter`` (wall) and
+    ``time.process_time`` (CPU) after one untimed warm-up run; latency and CPU
+    time are the medians. The error is the RMS relative error, against the
+    percentile of all rows, of the estimates from up to ``error_samples``
+    windows (fewer for large fractions, so that at most four times the dataset
+    is read per point; never fewer than 8). ``fraction=1`` reads every row and
+    returns the exact answer with ``error_pct == 0``.
+
+    Returns a :class:`TradeoffPoint` (times in ms and s, cost in USD per million
+    queries, error in percent). Raises ``ValueError`` for a fraction outside
+    (0, 1], a sample under 100 rows, ``repeats < 1``, ``error_samples < 1`` or a
+    negative price.
+    """
+    data = np.asarray(latencies_ms, dtype=np.float64)
+    if data.ndim != 1 or data.size == 0:
+        raise ValueError(f"latencies_ms must be a non-empty 1-D array, got shape {data.shape}")
+    n_rows = int(data.size)
+    sample_rows = _check_fraction(fraction, n_rows)
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    if error_samples < 1:
+        raise ValueError(f"error_samples must be at least 1, got {error_samples}")
+    if not 0.0 <= percentile <= 100.0:
+        raise ValueError(f"percentile must be in [0, 100], got {percentile}")
+    if price_usd_per_vcpu_hour < 0:
+        raise ValueError(f"price_usd_per_vcpu_hour must be >= 0, got {price_usd_per_vcpu_hour}")
+
+    exact_ms = float(np.percentile(data, percentile))
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, n_rows - sample_rows + 1, size=repeats)
+
+    np.percentile(data[starts[0] : starts[0] + sample_rows], percentile)  # warm-up
+    wall_s: list[float] = []
+    cpu_s: list[float] = []
+    estimates_ms: list[float] = []
+    for start in starts:
+        window = data[start : start + sample_rows]
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        estimate = np.percentile(window, percentile)
+        cpu1, wall1 = time.process_time(), time.perf_counter()
+        wall_s.append(wall1 - wall0)
+        cpu_s.append(cpu1 - cpu0)
+        estimates_ms.append(float(estimate))
+
+    # At fraction 1 every window is the whole dataset: one sample says it all.
+    n_error = 1 if sample_rows == n_rows else max(8, min(error_samples, 4 * n_rows // sample_rows))
+    error_starts = rng.integers(0, n_rows - sample_rows + 1, size=n_error)
+    error_estimates_ms = [
+        float(np.percentile(data[start : start + sample_rows], percentile))
+        for start in error_starts
+    ]
+    relative = (np.asarray(error_estimates_ms) - exact_ms) / exact_ms
+    error_pct = float(np.sqrt(np.mean(relative**2)) * 100.0)
+    median_cpu_s = float(np.median(cpu_s))
+    return TradeoffPoint(
+        fraction=float(fraction),
+        sample_rows=sample_rows,
+        latency_ms=float(np.median(wall_s)) * 1e3,
+        cpu_s=median_cpu_s,
+        price_usd_per_vcpu_hour=price_usd_per_vcpu_hour,
+        cost_usd_per_million_queries=cost_usd_per_million_queries(
+            median_cpu_s, price_usd_per_vcpu_hour
+        ),
+        estimate_ms=estimates_ms[0],
+        exact_ms=exact_ms,
+        error_pct=error_pct,
+        error_samples=n_error,
+    )
+
+
+def tradeoff_frontier(
+    latencies_ms: np.ndarray,
+    fractions: Sequence[float] = DEFAULT_FRACTIONS,
+    *,
+    percentile: float = 99.0,
+    repeats: int = 5,
+    error_samples: int = 100,
+    price_usd_per_vcpu_hour: float = PRICE_USD_PER_VCPU_HOUR["on-demand VM"],
+    seed: int = 0,
+) -> list[TradeoffPoint]:
+    """Measure :func:`measure_tradeoff` at each fraction, in increasing order of fraction.
+
+    Returns one :class:`TradeoffPoint` per distinct fraction, sorted by fraction.
+    Reads at most about ``repeats + 4`` times the dataset per fraction; the
+    defaults take about half a second on one million rows on a laptop.
+    """
+    if len(fractions) == 0:
+        raise ValueError("fractions must not be empty")
+    return [
+        measure_tradeoff(
+            latencies_ms,
+            fraction,
+            percentile=percentile,
+            repeats=repeats,
+            error_samples=error_samples,
+            price_usd_per_vcpu_hour=price_usd_per_vcpu_hour,
+            seed=seed,
+        )
+        for fraction in sorted(set(fractions))
+    ]
+
+
+def _fraction_label(fraction: float) -> str:
+    pct = fraction * 100.0
+    return f"{pct:g}%"
+
+
+def format_table(points: Sequence[TradeoffPoint]) -> str:
+    """Return a plain-text table of points: fraction, rows, latency, CPU, cost, estimate, error."""
+    header = (
+        f"{'sample':>7} {'rows':>9} {'latency_ms':>10} {'cpu_ms':>8} "
+        f"{'cost_usd/1M':>11} {'p99_ms':>7} {'error_pct':>9}"
+    )
+    lines = [header]
+    for p in points:
+        lines.append(
+            f"{_fraction_label(p.fraction):>7} {p.sample_rows:>9,} {p.latency_ms:>10.3f} "
+            f"{p.cpu_s * 1e3:>8.3f} {p.cost_usd_per_million_queries:>11.4f} "
+            f"{p.estimate_ms:>7.1f} {p.error_pct:>9.2f}"
+        )
+    return "\n".join(lines)
+
+
+def triangle_figure(points: Sequence[TradeoffPoint], chosen: int) -> Figure:
+    """Draw the frontier (latency vs error) and the chosen point's three corners as bars.
+
+    ``points`` come from :func:`tradeoff_frontier`; ``chosen`` indexes the point to
+    highlight. The bars show the chosen point's latency, cost and error, each as a
+    percentage of the largest value of that quantity on the frontier, labelled
+    with the measured value and its unit. Returns a matplotlib ``Figure`` built
+    without pyplot (no global state, no backend needed).
+    """
+    if not points:
+        raise ValueError("points must not be empty")
+    if not 0 <= chosen < len(points):
+        raise ValueError(f"chosen must index points (0..{len(points) - 1}), got {chosen}")
+    pick = points[chosen]
+
+    fig = Figure(figsize=(10.0, 3.8), layout="constrained")
+    ax_front, ax_bars = fig.subplots(1, 2, width_ratios=(1.25, 1.0))
+
+    latency = [p.latency_ms for p in points]
+    error = [p.error_pct for p in points]
+    ax_front.plot(latency, error, "o-", color="0.55", markersize=5, zorder=1)
+    for p in points:
+        ax_front.annotate(
+            _fraction_label(p.fraction),
+            (p.latency_ms, p.error_pct),
+            textcoords="offset points",
+            xytext=(9, 7) if p is pick else (4, 5),
+            fontsize=7,
+            color="0.35",
+        )
+    ax_front.scatter(
+        [pick.latency_ms], [pick.error_pct], s=140, color="tab:red", zorder=2, label="chosen"
+    )
+    ax_front.set_xscale("log")
+    ax_front.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    ax_front.set_xlabel("latency per query (ms, median, log scale)")
+    ax_front.set_ylabel("p99 error (% RMS over samples)")
+    ax_front.set_title("Reading less: faster and cheaper, less accurate", fontsize=10)
+    ax_front.grid(True, which="both", alpha=0.3)
+    ax_front.set_ylim(bottom=-0.05 * max(max(error), 1e-9), top=1.15 * max(max(error), 1e-9))
+
+    names = ("latency", "cost", "error")
+    values = (pick.latency_ms, pick.cost_usd_per_million_queries, pick.error_pct)
+    worst = (
+        max(latency),
+        max(p.cost_usd_per_million_queries for p in points),
+        max(error),
+    )
+    shares_pct = [100.0 * v / w if w > 0 else 0.0 for v, w in zip(values, worst, strict=True)]
+    labels = (
+        f"{pick.latency_ms:.3g} ms per query",
+        f"{pick.cost_usd_per_million_queries:.3g} USD per 1M queries",
+        f"{pick.error_pct:.3g}% error",
+    )
+    colors = ("tab:blue", "tab:orange", "tab:green")
+    y = np.arange(len(names))[::-1]
+    ax_bars.barh(y, shares_pct, color=colors, height=0.6)
+    for yi, share, text in zip(y, shares_pct, labels, strict=True):
+        ax_bars.text(share + 2.0, yi, text, va="center", fontsize=8)
+    ax_bars.set_yticks(y, names)
+    ax_bars.set_xlim(0, 185)
+    ax_bars.set_xticks([0, 25, 50, 75, 100])
+    ax_bars.set_xlabel("% of the worst value on the frontier")
+    ax_bars.set_title(
+        f"Chosen: {_fraction_label(pick.fraction)} sample ({pick.sample_rows:,} rows)",
+        fontsize=10,
+    )
+    ax_bars.grid(True, axis="x", alpha=0.3)
+    return fig
+
+
+def _figure_png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def iron_triangle_panel(
+    points: Sequence[TradeoffPoint] | None = None,
+    *,
+    n_rows: int = 1_000_000,
+    fractions: Sequence[float] = DEFAULT_FRACTIONS,
+    initial_fraction: float = 0.01,
+    repeats: int = 5,
+    seed: int = 0,
+) -> widgets.VBox:
+    """Build the iron-triangle panel: a slider moves along a measured frontier.
+
+    ``points`` is a frontier from :func:`tradeoff_frontier`; without it, the panel
+    simulates ``n_rows`` latencies (:func:`make_latency_dataset`) and measures the
+    p99 frontier at ``fractions`` itself. Returns an ``ipywidgets.VBox`` with a
+    slider for the sample fraction, a price-tier dropdown
+    (:data:`PRICE_USD_PER_VCPU_HOUR`, which re-prices the measured CPU time) and
+    the figure of :func:`triangle_figure`, redrawn on each change.
+    ``initial_fraction`` selects the nearest measured fraction.
+    """
+    if points is None:
+        latencies_ms = make_latency_dataset(n_rows, seed=seed)
+        points = tradeoff_frontier(latencies_ms, fractions, repeats=repeats, seed=seed)
+    measured = sorted(points, key=lambda p: p.fraction)
+    if not measured:
+        raise ValueError("points must not be empty")
+    start = min(range(len(measured)), key=lambda i: abs(measured[i].fraction - initial_fraction))
+
+    slider = widgets.SelectionSlider(
+        options=[(_fraction_label(p.fraction), i) for i, p in enumerate(measured)],
+        value=start,
+        description="sample",
+        continuous_update=False,
+        layout=widgets.Layout(width="380px"),
+    )
+    tier = widgets.Dropdown(
+        options=[
+            (f"{name} ({price} USD/vCPU-h)", name)
+            for name, price in PRICE_USD_PER_VCPU_HOUR.items()
+        ],
+        value="on-demand VM",
+        description="price",
+        layout=widgets.Layout(width="380px"),
+    )
+    image = widgets.Image(format="png", layout=widgets.Layout(max_width="1000px"))
+    readout = widgets.HTML()
+
+    def redraw(_change: object = None) -> None:
+        price = PRICE_USD_PER_VCPU_HOUR[str(tier.value)]
+        priced = [p.with_price(price) for p in measured]
+        index = int(slider.value)
+        pick = priced[index]
+        image.value = _figure_png(triangle_figure(priced, index))
+        readout.value = (
+            f"<b>{_fraction_label(pick.fraction)}</b> sample ({pick.sample_rows:,} rows): "
+            f"p99 = {pick.estimate_ms:.1f} ms (exact {pick.exact_ms:.1f} ms, "
+            f"error {pick.error_pct:.2f}%), latency {pick.latency_ms:.3f} ms per query, "
+            f"cost {pick.cost_usd_per_million_queries:.4f} USD per million queries"
+        )
+
+    slider.observe(redraw, names="value")
+    tier.observe(redraw, names="value")
+    redraw()
+
+    title = widgets.HTML(
+        "<b>Iron triangle</b>: the p99 of request latencies computed on a random sample "
+        "(measured on this machine)"
+    )
+    return widgets.VBox([title, widgets.HBox([slider, tier]), readout, image])

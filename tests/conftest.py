@@ -1,0 +1,52 @@
+"""Shared fixtures: the course catalogue and a notebook runner."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from tradeoffs.catalog import Course, load
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    return load(ROOT)
+
+
+@dataclass
+class Executed:
+    seconds: float
+    errors: list[str]
+    stderr: list[str]
+
+
+def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
+    """Run `nb` top to bottom in a fresh kernel; collect errors and stderr output."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        nb,
+        timeout=cell_timeout_s,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    started = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - started
+    errors, stderr = [], []
+    for n, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                errors.append(f"cell {n} ({cell.id}): {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                stderr.append(f"cell {n} ({cell.id}): {out.text[:300]}")
+    return Executed(seconds, errors, stderr)

@@ -1,0 +1,38 @@
+"""Every lesson and every master copy runs top to bottom within its unit's time budget,
+with no error and nothing on stderr (nbgrader scores a test cell that writes to stderr 0)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import execute_notebook
+
+from tradeoffs.catalog import Course, load
+from tradeoffs.grading.build import read_source, source_notebook
+from tradeoffs.grading.config import cell_timeout_s
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = load(ROOT)
+NOTEBOOKS = [pytest.param(u.id, "lesson", id=f"{u.id}-lesson") for u in COURSE.units] + [
+    pytest.param(u.id, "solution", id=f"{u.id}-solution") for u in COURSE.exercises
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("unit_id", "kind"), NOTEBOOKS)
+def test_notebook_runs_clean_within_budget(
+    course: Course, unit_id: str, kind: str, tmp_path: Path
+) -> None:
+    unit = course.unit(unit_id)
+    if kind == "lesson":
+        nb, name = read_source(course, unit.lesson, ""), unit.lesson
+    else:
+        nb, name = source_notebook(course, unit), str(unit.exercise)
+    run = execute_notebook(nb, tmp_path, cell_timeout_s(course))
+    assert not run.errors, f"{name} raised: " + " | ".join(run.errors)
+    assert not run.stderr, f"{name} wrote to stderr: " + " | ".join(run.stderr)
+    assert run.seconds <= unit.time_budget_s, (
+        f"{name} took {run.seconds:.0f} s, over its time budget of {unit.time_budget_s:g} s "
+        "in course.toml: make it faster (smaller default sizes) before raising the budget"
+    )
