@@ -26,6 +26,7 @@ from tradeoffs.grading import checks
 # Unlike numpy's default (linear interpolation), it always returns a value that was
 # actually measured.
 
+
 # %% nbgrader={"grade": false, "grade_id": "nearest_rank", "locked": false, "schema_version": 3, "solution": true}
 def nearest_rank(samples, q):
     """The nearest-rank `q`-th percentile (0 <= q <= 100) of `samples`.
@@ -49,9 +50,7 @@ def nearest_rank(samples, q):
 """nearest_rank follows the nearest-rank definition, not interpolation"""
 samples = [35, 20, 50, 15, 40]
 for q, want in [(30, 20), (40, 20), (50, 35), (95, 50), (100, 50), (0, 15)]:
-    checks.assert_close(
-        nearest_rank(samples, q), want, what=f"nearest_rank({samples}, {q})"
-    )
+    checks.assert_close(nearest_rank(samples, q), want, what=f"nearest_rank({samples}, {q})")
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(2024)
 _lat = _rng.lognormal(3.0, 1.0, 1001).round(3).tolist()
@@ -65,10 +64,12 @@ for _q in (1, 50, 90, 99, 99.9):
 assert _lat == _copy, "nearest_rank changed the list it was given; sort a copy instead"
 checks.assert_close(nearest_rank([7.5], 99), 7.5, what="nearest_rank([7.5], 99)")
 checks.assert_close(
-    nearest_rank(np.array([3.0, 1.0, 2.0]), 50), 2.0, what="nearest_rank(np.array([3., 1., 2.]), 50)"
+    nearest_rank(np.array([3.0, 1.0, 2.0]), 50),
+    2.0,
+    what="nearest_rank(np.array([3., 1., 2.]), 50)",
 )
 for _bad in ([], [1, 2, 3]):
-    for _q in ((50,) if not _bad else (-1, 100.5)):
+    for _q in (50,) if not _bad else (-1, 100.5):
         try:
             nearest_rank(_bad, _q)
         except ValueError:
@@ -84,6 +85,7 @@ for _bad in ([], [1, 2, 3]):
 # **microseconds**. The dashboard shows the average of the three hosts' p99s. Write
 # `fleet_p99_ms`, which merges the histograms and returns the p99 of all requests in
 # **milliseconds**, without changing the histograms it is given.
+
 
 # %% nbgrader={"grade": false, "grade_id": "fleet_setup", "locked": true, "schema_version": 3, "solution": false}
 def host_histograms(seed=7):
@@ -109,7 +111,11 @@ def host_histograms(seed=7):
 hists, raw_ms = host_histograms()
 per_host_p99_ms = {h: hist.get_value_at_percentile(99) / 1000 for h, hist in hists.items()}
 print("per-host p99 (ms):", {h: round(v, 1) for h, v in per_host_p99_ms.items()})
-print("the dashboard's 'p99' (average of the three):", round(np.mean(list(per_host_p99_ms.values())), 1))
+print(
+    "the dashboard's 'p99' (average of the three):",
+    round(np.mean(list(per_host_p99_ms.values())), 1),
+)
+
 
 # %% nbgrader={"grade": false, "grade_id": "fleet_p99", "locked": false, "schema_version": 3, "solution": true}
 def fleet_p99_ms(host_hists):
@@ -131,7 +137,9 @@ pooled_ms = np.concatenate(list(raw_ms.values()))
 want = float(np.sort(pooled_ms)[math.ceil(0.99 * len(pooled_ms)) - 1])
 got = fleet_p99_ms(hists)
 checks.assert_differs(
-    got, average_of_p99s_ms, what="fleet_p99_ms(hists)",
+    got,
+    average_of_p99s_ms,
+    what="fleet_p99_ms(hists)",
     why="the average of the hosts' p99s: percentiles of different hosts cannot be averaged",
 )
 # HdrHistogram keeps 3 significant digits, so allow 0.2 %.
@@ -141,8 +149,10 @@ _hists, _raw = host_histograms(seed=99)
 _counts = {h: hist.get_total_count() for h, hist in _hists.items()}
 _pooled = np.sort(np.concatenate(list(_raw.values())))
 checks.assert_close(
-    fleet_p99_ms(_hists), float(_pooled[math.ceil(0.99 * len(_pooled)) - 1]),
-    what="fleet_p99_ms(<hosts, seed 99>)", rel=2e-3,
+    fleet_p99_ms(_hists),
+    float(_pooled[math.ceil(0.99 * len(_pooled)) - 1]),
+    what="fleet_p99_ms(<hosts, seed 99>)",
+    rel=2e-3,
 )
 assert {h: hist.get_total_count() for h, hist in _hists.items()} == _counts, (
     "fleet_p99_ms changed the histograms it was given (HdrHistogram.add adds into the "
@@ -196,18 +206,23 @@ def monthly_cost_usd(peak_rps, capacity_rps, target_utilisation, cost_usd_per_ho
 # %% nbgrader={"grade": true, "grade_id": "test_cost", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 """cost per million requests accounts for utilisation; the fleet is sized in whole instances"""
 checks.assert_close(
-    cost_per_million_usd(0.192, 400, 0.6), 0.192 / (400 * 0.6 * 3600) * 1e6,
-    what="cost_per_million_usd(0.192, 400, 0.6)", rel=1e-6,
+    cost_per_million_usd(0.192, 400, 0.6),
+    0.192 / (400 * 0.6 * 3600) * 1e6,
+    what="cost_per_million_usd(0.192, 400, 0.6)",
+    rel=1e-6,
 )
 checks.assert_close(
-    monthly_cost_usd(1000, 400, 0.6, 0.192), 5 * 0.192 * 730,
+    monthly_cost_usd(1000, 400, 0.6, 0.192),
+    5 * 0.192 * 730,
     what="monthly_cost_usd(peak_rps=1000, capacity_rps=400, target_utilisation=0.6, cost_usd_per_hour=0.192)",
     rel=1e-6,
 )
 ### BEGIN HIDDEN TESTS
 checks.assert_close(
-    monthly_cost_usd(960, 400, 0.6, 0.5), 4 * 0.5 * 730,
-    what="monthly_cost_usd(960, 400, 0.6, 0.5)", rel=1e-6,
+    monthly_cost_usd(960, 400, 0.6, 0.5),
+    4 * 0.5 * 730,
+    what="monthly_cost_usd(960, 400, 0.6, 0.5)",
+    rel=1e-6,
 )
 for _args in [(0.192, 400, 0), (0.192, 400, 1.2), (0, 400, 0.5), (0.192, -1, 0.5)]:
     try:
@@ -226,6 +241,7 @@ for _args in [(0.192, 400, 0), (0.192, 400, 1.2), (0, 400, 0.5), (0.192, -1, 0.5
 # Return `(precision, recall)` as floats. When nothing is flagged, precision is 0.0; when
 # there is no fraud at all, recall is 0.0. Raise ValueError when the two inputs differ in
 # length.
+
 
 # %% nbgrader={"grade": false, "grade_id": "precision_recall", "locked": false, "schema_version": 3, "solution": true}
 def precision_recall_at(y_true, scores, threshold):
@@ -249,16 +265,19 @@ y_true = [1, 0, 1, 1, 0, 0, 0, 1, 0, 0]
 scores = [0.9, 0.8, 0.5, 0.3, 0.5, 0.1, 0.2, 0.7, 0.05, 0.6]
 # Flagged at 0.5: 0.9 (fraud), 0.8, 0.5 (fraud), 0.5, 0.7 (fraud), 0.6 -> 3 of 6; 3 of 4 frauds.
 checks.assert_close(
-    precision_recall_at(y_true, scores, 0.5), (0.5, 0.75),
+    precision_recall_at(y_true, scores, 0.5),
+    (0.5, 0.75),
     what="precision_recall_at(y_true, scores, 0.5)",
 )
 ### BEGIN HIDDEN TESTS
 checks.assert_close(
-    precision_recall_at(y_true, scores, 0.95), (0.0, 0.0),
+    precision_recall_at(y_true, scores, 0.95),
+    (0.0, 0.0),
     what="precision_recall_at(y_true, scores, 0.95) (nothing flagged)",
 )
 checks.assert_close(
-    precision_recall_at(np.array([0, 0, 1]), np.array([0.2, 0.4, 0.4]), 0.4), (0.5, 1.0),
+    precision_recall_at(np.array([0, 0, 1]), np.array([0.2, 0.4, 0.4]), 0.4),
+    (0.5, 1.0),
     what="precision_recall_at(np.array([0, 0, 1]), np.array([0.2, 0.4, 0.4]), 0.4)",
 )
 try:
@@ -281,6 +300,7 @@ else:
 # `math.inf`, which flags nothing), return `(threshold, total_cost_usd)` for the one with
 # the lowest total cost. When several tie, return the highest such threshold.
 
+
 # %% nbgrader={"grade": false, "grade_id": "fraud_setup", "locked": true, "schema_version": 3, "solution": false}
 def fraud_scores(seed=11, n=5000, fraud_rate=0.008):
     """Labels (1 = fraud) and model scores for `n` synthetic transactions."""
@@ -292,6 +312,7 @@ def fraud_scores(seed=11, n=5000, fraud_rate=0.008):
 
 y_fraud, s_fraud = fraud_scores()
 print(f"{y_fraud.sum()} frauds in {len(y_fraud)} transactions")
+
 
 # %% nbgrader={"grade": false, "grade_id": "cheapest", "locked": false, "schema_version": 3, "solution": true}
 def cheapest_threshold(y_true, scores, cost_fp_usd, cost_fn_usd):
@@ -314,17 +335,20 @@ def cheapest_threshold(y_true, scores, cost_fp_usd, cost_fn_usd):
 # %% nbgrader={"grade": true, "grade_id": "test_cheapest", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 """cheapest_threshold minimises the cost of mistakes, not accuracy or F1"""
 checks.assert_close(
-    cheapest_threshold([0, 1, 0, 1, 0], [0.1, 0.4, 0.45, 0.8, 0.3], 1.0, 10.0), (0.4, 1.0),
+    cheapest_threshold([0, 1, 0, 1, 0], [0.1, 0.4, 0.45, 0.8, 0.3], 1.0, 10.0),
+    (0.4, 1.0),
     what="cheapest_threshold([0, 1, 0, 1, 0], [0.1, 0.4, 0.45, 0.8, 0.3], cost_fp_usd=1, cost_fn_usd=10)",
 )
 checks.assert_close(
-    cheapest_threshold([0, 0, 1], [0.9, 0.8, 0.1], 5.0, 1.0), (math.inf, 1.0),
+    cheapest_threshold([0, 0, 1], [0.9, 0.8, 0.1], 5.0, 1.0),
+    (math.inf, 1.0),
     what="cheapest_threshold([0, 0, 1], [0.9, 0.8, 0.1], cost_fp_usd=5, cost_fn_usd=1)",
 )
 ### BEGIN HIDDEN TESTS
 _y, _s = fraud_scores(seed=11)
 checks.assert_close(
-    cheapest_threshold(_y, _s, 5.0, 200.0), (0.467, 1205.0),
+    cheapest_threshold(_y, _s, 5.0, 200.0),
+    (0.467, 1205.0),
     what="cheapest_threshold(<5000 transactions>, cost_fp_usd=5, cost_fn_usd=200)",
 )
 _y, _s = fraud_scores(seed=3, n=3000)
@@ -333,11 +357,13 @@ _best = min(
     for t in [math.inf, *set(_s.tolist())]
 )
 checks.assert_close(
-    cheapest_threshold(_y, _s, 5.0, 200.0), (-_best[1], float(_best[0])),
+    cheapest_threshold(_y, _s, 5.0, 200.0),
+    (-_best[1], float(_best[0])),
     what="cheapest_threshold(<3000 transactions, seed 3>, cost_fp_usd=5, cost_fn_usd=200)",
 )
 checks.assert_close(
-    cheapest_threshold([0, 1], [0.5, 0.5], 1.0, 1.0), (math.inf, 1.0),
+    cheapest_threshold([0, 1], [0.5, 0.5], 1.0, 1.0),
+    (math.inf, 1.0),
     what="cheapest_threshold([0, 1], [0.5, 0.5], 1, 1) (a tie goes to the highest threshold)",
 )
 ### END HIDDEN TESTS

@@ -121,7 +121,7 @@ def load(root: Path | None = None) -> Course:
         exercise = entry.get("exercise")
         hints = entry.get("hints", {})
         if not isinstance(hints, dict) or not all(isinstance(v, str) for v in hints.values()):
-            raise CatalogueError(f"{where}: `hints` must be a table of grade id = \"hint\"")
+            raise CatalogueError(f'{where}: `hints` must be a table of grade id = "hint"')
         units.append(
             Unit(
                 id=unit_id,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tradeoffs import __version__
 from tradeoffs.catalog import CatalogueError, Course, load
+from tradeoffs.grading.build import BuildError
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -70,7 +71,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         mark = "pass" if test.passed else "FAIL"
         print(f"  {mark}  {grade_id:<24} {test.points:g}/{test.max_points:g}")
         if not test.passed:
-            print(f"        {test.summary}")
+            summary = test.summary
+            if summary.startswith("NotImplementedError"):
+                summary = "still the unsolved stub: write your code and delete the raise line"
+            print(f"        {summary}")
             hint = unit.hints.get(grade_id)
             if hint:
                 print(f"        hint: {hint}")
@@ -149,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except CatalogueError as exc:
         print(f"tradeoffs: {exc}", file=sys.stderr)
+        return 2
+    except BuildError as exc:
+        print(f"tradeoffs build: {exc}", file=sys.stderr)
         return 2
 
 

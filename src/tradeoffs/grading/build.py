@@ -160,7 +160,9 @@ def render(course: Course) -> dict[str, bytes]:
 
 def _on_disk(course: Course) -> set[str]:
     """Generated-looking files present in course/ and exercises/."""
-    found = {p.relative_to(course.root).as_posix() for p in (course.root / "course").glob("*.ipynb")}
+    found = {
+        p.relative_to(course.root).as_posix() for p in (course.root / "course").glob("*.ipynb")
+    }
     exercises = course.root / "exercises"
     if exercises.is_dir():
         for p in exercises.rglob("*"):

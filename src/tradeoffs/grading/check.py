@@ -110,9 +110,11 @@ def run_tests(course: Course, nb: NotebookNode, workdir: Path | None = None) -> 
     verdict.changed_tests = [
         c.metadata["nbgrader"]["grade_id"] for c in validator._get_changed_cells(work)
     ]
-    with tempfile.TemporaryDirectory(prefix="tradeoffs-run-") as tmp:
-        with utils.chdir(str(workdir or tmp)):
-            executed = validator._preprocess(work)
+    with (
+        tempfile.TemporaryDirectory(prefix="tradeoffs-run-") as tmp,
+        utils.chdir(str(workdir or tmp)),
+    ):
+        executed = validator._preprocess(work)
     for cell in executed.cells:
         if _is_manual(cell) and ANSWER_STUB in cell.source:
             verdict.unanswered.append(cell.metadata["nbgrader"]["grade_id"])
@@ -161,9 +163,7 @@ def unit_of(course: Course, path: Path) -> tuple[Unit, Path]:
     if path.is_dir():
         found = sorted(path.glob("*.ipynb"))
         if len(found) != 1:
-            raise FileNotFoundError(
-                f"{path} holds {len(found)} notebooks; name the one to check"
-            )
+            raise FileNotFoundError(f"{path} holds {len(found)} notebooks; name the one to check")
         path = found[0]
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")

@@ -195,7 +195,10 @@ def _run_child(job: tuple[Any, ...], timeout_s: float, what: str) -> Any:
         raise CheckFailed(f"{what}: cannot send the function to a fresh process: {exc}") from exc
     with tempfile.TemporaryDirectory(prefix="tradeoffs-check-") as tmp:
         result_path = os.path.join(tmp, "result.pickle")
-        env = dict(os.environ, TRADEOFFS_RESULT=result_path)
+        # The child imports what the kernel can import (functions defined in a module are
+        # sent by reference); nothing else of the kernel's state goes with it.
+        path = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+        env = dict(os.environ, TRADEOFFS_RESULT=result_path, PYTHONPATH=path)
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "tradeoffs.grading._isolated"],
@@ -281,7 +284,7 @@ def assert_faster(
         raise CheckFailed(
             f"{what} ran {result.speedup:.2f}x as fast as the reference "
             f"(medians of {result.repeats} interleaved runs: "
-            f"{result.candidate_median_s * 1e3:.2f} ms vs {result.reference_median_s * 1e3:.2f} ms);"
-            f" expected at least {at_least:g}x"
+            f"{result.candidate_median_s * 1e3:.2f} ms vs "
+            f"{result.reference_median_s * 1e3:.2f} ms); expected at least {at_least:g}x"
         )
     return result

@@ -78,7 +78,7 @@ def plot_tail_latency(summary: TailLatencySummary, ax: Axes) -> None:
     """Histogram of the sample on a log latency axis, with mean, p50, p99 and the p99 band."""
     data = summary.samples_ms
     bins = np.geomspace(max(data.min(), 1.0), max(data.max(), 10.0) * 1.01, 80)
-    ax.hist(data, bins=bins, color="0.75", edgecolor="0.55", linewidth=0.3)
+    ax.hist(data, bins=bins.tolist(), color="0.75", edgecolor="0.55", linewidth=0.3)
     ax.set_xscale("log")
     lo, hi = summary.p99_ci_ms
     ax.axvspan(lo, hi, color="tab:red", alpha=0.15, label=f"p99 {summary.confidence:.0%} CI")

@@ -1,0 +1,162 @@
+"""The trusted checks refuse look-alike objects and cannot be fooled by a patched clock."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from tradeoffs.grading import checks
+
+
+class AlwaysEqual:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = object.__hash__
+
+
+class SneakyFloat(float):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = float.__hash__
+
+
+def test_plain_values_compare_with_tolerance() -> None:
+    checks.assert_close(0.1 + 0.2, 0.3, what="sum")
+    checks.assert_close(np.float64(2.0), 2, what="numpy scalar")
+    checks.assert_close(np.array([1.0, 2.0]), [1.0, 2.0 + 1e-12], what="array")
+    checks.assert_close((0.5, 0.75), (0.5, 0.75), what="tuple")
+    checks.assert_close({"p99": 1.0}, {"p99": 1.0}, what="dict")
+    checks.assert_close(math.inf, math.inf, what="inf")
+    checks.assert_close(math.nan, math.nan, what="nan")
+
+
+@pytest.mark.parametrize(
+    ("got", "want"),
+    [(1.1, 1.0), ([1.0], (1.0,)), (True, 1), ({"a": 1}, {"b": 1}), ([1, 2], [1, 2, 3]), ("1", 1)],
+)
+def test_different_values_fail(got: object, want: object) -> None:
+    with pytest.raises(checks.CheckFailed, match="returned"):
+        checks.assert_close(got, want, what="f()")
+
+
+def test_message_names_the_call_the_result_and_the_expectation() -> None:
+    with pytest.raises(checks.CheckFailed) as info:
+        checks.assert_close(23.0, 20, what="nearest_rank([15, 20, 35, 40, 50], 30)")
+    assert str(info.value) == ("nearest_rank([15, 20, 35, 40, 50], 30) returned 23.0, expected 20")
+
+
+@pytest.mark.parametrize("lookalike", [AlwaysEqual(), SneakyFloat(1.0), [AlwaysEqual()]])
+def test_always_equal_objects_are_refused(lookalike: object) -> None:
+    assert lookalike == 1.0 or lookalike == [1.0]  # noqa: PLR1714  (the attack works on ==)
+    with pytest.raises(checks.LookAlike, match="type"):
+        checks.assert_close(lookalike, 1.0, what="f()")
+
+
+def test_object_arrays_are_refused() -> None:
+    arr = np.array([AlwaysEqual()], dtype=object)
+    with pytest.raises(checks.LookAlike, match="dtype object"):
+        checks.assert_close(arr, [1.0], what="f()")
+
+
+def test_assert_differs_catches_the_known_wrong_answer() -> None:
+    with pytest.raises(checks.CheckFailed, match="average"):
+        checks.assert_differs(445.9, 445.9, what="fleet_p99_ms(h)", why="the average of p99s")
+    checks.assert_differs(106.9, 445.9, what="fleet_p99_ms(h)", why="the average of p99s")
+
+
+def test_patched_math_does_not_reach_the_comparison(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(math, "isclose", lambda *a, **k: True)
+    with pytest.raises(checks.CheckFailed):
+        checks.assert_close(2.0, 1.0, what="f()")
+
+
+def _slow_sum(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def _fast_sum(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def _cheat_and_sum(n: int) -> int:
+    time.perf_counter = lambda: 0.0  # the attack, from inside the learner's function
+    return _slow_sum(n)
+
+
+def test_run_isolated_returns_plain_results() -> None:
+    assert checks.run_isolated(_fast_sum, 10) == 45
+    assert checks.run_isolated(np.arange, 3).tolist() == [0, 1, 2]
+
+
+def test_run_isolated_reports_exceptions_for_the_learner() -> None:
+    def broken() -> None:
+        raise NotImplementedError("still a stub")
+
+    with pytest.raises(checks.CheckFailed, match="raised NotImplementedError: still a stub"):
+        checks.run_isolated(broken, what="broken()")
+
+
+def test_run_isolated_refuses_lookalike_results() -> None:
+    def lookalike() -> object:
+        class Eq:
+            def __eq__(self, other: object) -> bool:
+                return True
+
+        return Eq()
+
+    with pytest.raises(checks.CheckFailed, match="cannot be sent back|expected plain"):
+        checks.run_isolated(lookalike)
+
+
+def test_run_isolated_does_not_see_kernel_patches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "perf_counter", lambda: 0.0)
+
+    def clock_works() -> bool:
+        import time as fresh_time
+
+        return fresh_time.perf_counter() > 0
+
+    assert checks.run_isolated(clock_works) is True
+
+
+def test_run_isolated_times_out() -> None:
+    def forever() -> None:
+        while True:
+            pass
+
+    with pytest.raises(checks.CheckFailed, match="did not finish within 2 s"):
+        checks.run_isolated(forever, timeout_s=2)
+
+
+def test_speed_ratio_ranks_a_real_speedup() -> None:
+    result = checks.speed_ratio(_fast_sum, _slow_sum, (200_000,), repeats=5)
+    assert result.speedup > 10, result
+
+
+def test_clock_patched_in_the_kernel_does_not_fool_speed_ratio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(time, "perf_counter", lambda: 0.0)
+    with pytest.raises(checks.CheckFailed, match="as fast as the reference"):
+        checks.assert_faster(_slow_sum, _fast_sum, (200_000,), at_least=2, what="slow_sum")
+
+
+def test_clock_patched_by_the_candidate_does_not_fool_speed_ratio() -> None:
+    result = checks.speed_ratio(_cheat_and_sum, _fast_sum, (200_000,), repeats=3)
+    assert result.speedup < 1, f"a clock patch made slow code look {result.speedup:.1f}x faster"
+
+
+def test_speed_ratio_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="repeats"):
+        checks.speed_ratio(_fast_sum, _slow_sum, (10,), repeats=0)
