@@ -54,11 +54,12 @@
 #    that prints nothing passed; a red traceback is a failing test.
 # 2. Press **Validate** in the notebook toolbar (added by nbgrader). It restarts
 #    the kernel, runs every cell and tells you which tests fail.
-# 3. From a terminal, for a verdict per test with a hint from the course
-#    catalogue (`course.toml`) for each failure:
+# 3. From a terminal (in JupyterLab: File > New > Terminal, which opens in your
+#    work folder), for a verdict per test with a hint from the course catalogue
+#    (`course.toml`) for each failure:
 #
 #    ```
-#    tradeoffs check exercises/01_metrics/01_metrics.ipynb
+#    tradeoffs check exercises/01_metrics
 #    ```
 #
 # 4. Before you submit, **restart the kernel and run all cells**

@@ -80,6 +80,7 @@ def plot_tail_latency(summary: TailLatencySummary, ax: Axes) -> None:
     bins = np.geomspace(max(data.min(), 1.0), max(data.max(), 10.0) * 1.01, 80)
     ax.hist(data, bins=bins.tolist(), color="0.75", edgecolor="0.55", linewidth=0.3)
     ax.set_xscale("log")
+    ax.set_yscale("log")  # so that a 1% slow path is visible next to the fast path
     lo, hi = summary.p99_ci_ms
     ax.axvspan(lo, hi, color="tab:red", alpha=0.15, label=f"p99 {summary.confidence:.0%} CI")
     for value, name, color, style in (
@@ -91,7 +92,7 @@ def plot_tail_latency(summary: TailLatencySummary, ax: Axes) -> None:
             value, color=color, linestyle=style, linewidth=2, label=f"{name} {value:,.0f} ms"
         )
     ax.set_xlabel("latency (ms, log scale)")
-    ax.set_ylabel("requests")
+    ax.set_ylabel("requests (log scale)")
     ax.set_title(
         f"n = {summary.n_samples:,}, slow path {summary.tail_fraction:.1%}: "
         f"p99 = {summary.p99_ms:,.0f} ms, CI {lo:,.0f} to {hi:,.0f} ms"
