@@ -35,9 +35,8 @@ build: install
 lab: install
 	$(BIN)/tradeoffs build
 	$(BIN)/tradeoffs workspace
-	$(BIN)/jupyter lab --notebook-dir=work --port=$(PORT) \
-		$(if $(NO_BROWSER),--no-browser,) \
-		--ServerApp.root_dir=$(CURDIR)/work
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/work --port=$(PORT) \
+		$(if $(NO_BROWSER),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lint: install
 	$(BIN)/ruff check .
