@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -118,6 +119,68 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Instructors: grade a class's submissions in sandboxed, parallel kernels."""
+    from tradeoffs.grading import batch
+    from tradeoffs.grading.sandbox import Limits, sandbox_status
+    from tradeoffs.grading.submissions import find_submissions
+
+    try:
+        if args.course_dir:
+            assignment = batch.assignment_from_course_dir(Path(args.course_dir), args.assignment)
+        else:
+            course = _course(args)
+            assignment = batch.assignment_from_unit(course, course.unit(args.assignment))
+        submissions = find_submissions(Path(args.submissions), assignment.id)
+        limits = Limits(
+            cell_timeout_s=args.timeout,
+            memory_mb=args.memory_mb,
+            submission_timeout_s=max(args.timeout * 10, 600),
+        )
+    except (batch.GradingError, FileNotFoundError, ValueError) as exc:
+        print(f"tradeoffs grade: {exc}", file=sys.stderr)
+        return 2
+    if not submissions:
+        print(
+            f"tradeoffs grade: no submissions for {assignment.id} in {args.submissions}",
+            file=sys.stderr,
+        )
+        return 2
+    print(sandbox_status(), file=sys.stderr)
+    todo = len([s for s in submissions if not args.student or s.student in args.student])
+    progress = batch.Progress(todo)
+    try:
+        outcome = batch.grade(
+            assignment,
+            submissions,
+            Path(args.out),
+            limits=limits,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            force=args.force,
+            only=args.student,
+            hide=[Path(args.submissions)],
+            progress=progress,
+        )
+    except batch.GradingError as exc:
+        progress.close()
+        print(f"tradeoffs grade: {exc}", file=sys.stderr)
+        return 2
+    progress.close()
+    print(
+        f"graded {len(outcome.graded)} submission(s) in {outcome.seconds:.1f} s"
+        f" ({len(outcome.reused)} unchanged, not re-run); results in {args.out}/grades.csv,"
+        f" report.json and feedback/"
+    )
+    if outcome.errors:
+        print(
+            f"tradeoffs grade: the grader failed on {', '.join(outcome.errors)}; see report.json",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="tradeoffs",
@@ -138,13 +201,43 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="where to put them (default: work/ in the checkout)")
     p.set_defaults(func=cmd_workspace)
 
+    p = sub.add_parser("grade", help="instructors: autograde a class in sandboxed kernels")
+    p.add_argument(
+        "assignment", help="a unit id from course.toml, or an assignment of --course-dir"
+    )
+    p.add_argument(
+        "--submissions",
+        required=True,
+        help="nbgrader layout (<student>/<assignment>/*.ipynb), a course's submitted/,"
+        " or a folder of <student>.ipynb / <student>.zip files",
+    )
+    p.add_argument("--out", required=True, help="output folder (an nbgrader course root)")
+    p.add_argument("--workers", type=int, default=2, help="parallel kernels (default 2)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per cell (default 60)")
+    p.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel (default 2048)")
+    p.add_argument("--scheduler", help="address of a Dask scheduler to run the jobs on")
+    p.add_argument("--course-dir", help="grade an assignment of this nbgrader course folder")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--force", action="store_true", help="re-run unchanged submissions too")
+    p.set_defaults(func=cmd_grade)
+
     p = sub.add_parser("build", help="authors: regenerate notebooks from course/ and solutions/")
     p.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")
     p.set_defaults(func=cmd_build)
     return top
 
 
+def _venv_on_path() -> None:
+    """nbgrader runs `alembic` by name when it opens a gradebook: make this environment's
+    scripts findable even when `tradeoffs` was called by its full path."""
+    scripts = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if scripts not in parts:
+        os.environ["PATH"] = os.pathsep.join([scripts, *parts])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _venv_on_path()
     args = parser().parse_args(argv)
     if not getattr(args, "func", None):
         parser().print_help()

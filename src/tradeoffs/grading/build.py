@@ -18,6 +18,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbformat import NotebookNode
+from traitlets.config import Config
 
 from tradeoffs.catalog import Course, Unit
 from tradeoffs.grading.config import nbgrader_config
@@ -117,17 +118,26 @@ def source_notebook(course: Course, unit: Unit) -> NotebookNode:
 
 def student_notebook(course: Course, unit: Unit) -> NotebookNode:
     """The student version of `unit`'s exercise, made by nbgrader's GenerateAssignment."""
+    source = source_notebook(course, unit)
+    try:
+        return canonical(release_notebook(source, unit.id, nbgrader_config(course)))
+    except BuildError as exc:
+        raise BuildError(f"{unit.exercise}: {exc}") from exc
+
+
+def release_notebook(source: NotebookNode, assignment_id: str, config: Config) -> NotebookNode:
+    """Run nbgrader's GenerateAssignment on one master notebook, in a temporary course root
+    (no gradebook, no folders left behind), and return the student version."""
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
-    source = source_notebook(course, unit)
     with tempfile.TemporaryDirectory(prefix="tradeoffs-build-") as tmp:
-        folder = Path(tmp, "source", unit.id)
+        folder = Path(tmp, "source", assignment_id)
         folder.mkdir(parents=True)
-        (folder / f"{unit.id}.ipynb").write_bytes(dumps(source))
-        config = nbgrader_config(course)
+        (folder / f"{assignment_id}.ipynb").write_bytes(dumps(source))
+        config = Config(config)
         config.CourseDirectory.root = tmp
-        config.CourseDirectory.assignment_id = unit.id
+        config.CourseDirectory.assignment_id = assignment_id
         config.GenerateAssignment.no_database = True
         config.SaveCells.enabled = False
         coursedir = CourseDirectory(config=config)
@@ -138,14 +148,13 @@ def student_notebook(course: Course, unit: Unit) -> NotebookNode:
             converter.start()
         except BaseException as exc:  # nbgrader exits via SystemExit on bad metadata
             raise BuildError(
-                f"{unit.exercise}: nbgrader generate_assignment failed ({exc!r}); "
+                f"nbgrader generate_assignment failed ({exc!r}); "
                 "check the cell headers' nbgrader metadata and the BEGIN/END markers"
             ) from exc
-        out = Path(tmp, "release", unit.id, f"{unit.id}.ipynb")
+        out = Path(tmp, "release", assignment_id, f"{assignment_id}.ipynb")
         if not out.is_file():
-            raise BuildError(f"{unit.exercise}: nbgrader produced no student notebook")
-        nb = nbformat.read(out, as_version=4)
-    return canonical(nb)
+            raise BuildError("nbgrader produced no student notebook")
+        return nbformat.read(out, as_version=4)
 
 
 def render(course: Course) -> dict[str, bytes]:
