@@ -212,7 +212,13 @@ def parser() -> argparse.ArgumentParser:
         " or a folder of <student>.ipynb / <student>.zip files",
     )
     p.add_argument("--out", required=True, help="output folder (an nbgrader course root)")
-    p.add_argument("--workers", type=int, default=2, help="parallel kernels (default 2)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="kernels run at once (default: twice the CPU count, since a kernel spends much"
+        " of its time waiting on messages)",
+    )
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per cell (default 60)")
     p.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel (default 2048)")
     p.add_argument("--scheduler", help="address of a Dask scheduler to run the jobs on")

@@ -454,23 +454,19 @@ def feedback_html(
     student: str,
 ) -> str:
     """A self-contained HTML page: a table of verdicts, then the student's run notebook."""
-    from nbconvert import HTMLExporter
+    from tradeoffs.grading.feedback import render
 
     nb = sanitize_for_feedback(executed, master, released)
     earned = sum(c.points or 0 for c in cells)
     possible = sum(c.max_points for c in cells)
-    rows = "\n".join(
-        f"| {c.grade_id} | {c.status} | "
-        f"{'—' if c.points is None else f'{c.points:g}'} / {c.max_points:g} | "
-        f"{c.message.replace('|', '/').splitlines()[0] if c.message else ''} |"
+    rows = [
+        (
+            c.grade_id,
+            c.status,
+            f"{'-' if c.points is None else f'{c.points:g}'} / {c.max_points:g}",
+            c.message.splitlines()[0] if c.message else "",
+        )
         for c in cells
-    )
-    summary = nbformat.v4.new_markdown_cell(
-        f"# Feedback for {student}\n\n"
-        f"**{earned:g} of {possible:g} points** so far (written answers are graded by hand).\n\n"
-        "| part | status | points | note |\n|---|---|---|---|\n" + rows
-    )
-    nb.cells.insert(0, summary)
-    exporter = HTMLExporter(template_name="lab")
-    body, _ = exporter.from_notebook_node(nb)
-    return str(body)
+    ]
+    headline = f"{earned:g} of {possible:g} points so far (written answers are graded by hand)"
+    return render(nb, f"Feedback for {student}", rows, headline)

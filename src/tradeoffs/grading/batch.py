@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import json
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,13 +118,17 @@ def _cached(out: Path, assignment: str, student: str, digest: str) -> StudentRes
 
 
 def _run_local(jobs: list[Job], workers: int) -> Iterator[StudentResult]:
-    """Run jobs on `workers` threads. Each job's work happens in its own kernel process;
-    the thread only drives it, so threads suffice and start at once."""
+    """Run jobs on `workers` processes (forked where the platform allows: they start at
+    once, with the grader's modules already imported)."""
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield grade_submission(job)
         return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grade") as pool:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(grade_submission, job): job for job in jobs}
         for future in as_completed(futures):
             try:
@@ -265,13 +270,30 @@ def write_reports(out: Path, assignment: Assignment, results: dict[str, StudentR
     (out / "report.json").write_text(json.dumps(report, indent=1))
 
 
+@functools.cache
+def _alembic_head() -> str:
+    """The gradebook schema version nbgrader stamps on a new gradebook. nbgrader asks the
+    `alembic` program, which takes seconds to start (and must be on PATH); the same answer
+    comes from alembic's Python API at once."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    with _temp_alembic_ini("sqlite://") as ini:
+        return str(ScriptDirectory.from_config(AlembicConfig(ini)).get_current_head())
+
+
 def write_gradebook(out: Path, assignment: Assignment, results: dict[str, StudentResult]) -> None:
     """nbgrader's gradebook for formgrader, from this process only (no lock contention).
     Manual grades already in it are kept; auto scores are updated."""
     import logging
 
+    import nbgrader.api
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import SaveCells
+    from sqlalchemy import text
+
+    nbgrader.api.get_alembic_version = _alembic_head
 
     db_url = f"sqlite:///{(out / 'gradebook.db').resolve()}"
     config_py = out / "nbgrader_config.py"
@@ -288,6 +310,8 @@ def write_gradebook(out: Path, assignment: Assignment, results: dict[str, Studen
     quiet = logging.getLogger("tradeoffs.gradebook")
     quiet.setLevel(logging.ERROR)
     with Gradebook(db_url, assignment.course_id) as gb:
+        # Write-ahead log: commits need no fsync each, and formgrader can read meanwhile.
+        gb.db.execute(text("PRAGMA journal_mode=WAL"))
         gb.update_or_create_assignment(assignment.id)
     for name, master in assignment.masters.items():
         resources = {
@@ -301,6 +325,7 @@ def write_gradebook(out: Path, assignment: Assignment, results: dict[str, Studen
     # One session for all students: each Gradebook() call runs `alembic` once.
     with warnings.catch_warnings(), Gradebook(db_url, assignment.course_id) as gb:
         warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's own queries
+        gb.db.execute(text("PRAGMA synchronous=NORMAL"))
         for student, result in sorted(results.items()):
             if result.status == GRADER_ERROR:
                 continue
@@ -331,6 +356,7 @@ class Progress:
     def __init__(self, total: int, stream: Any = None) -> None:
         from tqdm.auto import tqdm
 
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
         self.bar = tqdm(
             total=total,
             unit="submission",

@@ -1,0 +1,248 @@
+# %% [markdown]
+# # Exercise 02: profile, then optimise
+#
+# The risk team's nightly scoring job, `tradeoffs.labs.scoring.score_accounts`, has grown
+# too slow and too hungry for its machine. For every card transaction it finds the
+# merchant, works out the risk of the merchant's category (the category's own base risk
+# plus half of its parent category's risk, all the way up to a root), adds amount x risk to
+# the account's exposure, and writes a line to an audit log. It returns each account's
+# exposure and the SHA-256 of the audit log. Read its code first: in JupyterLab, run
+# `scoring.score_accounts??` in a cell, or open `src/tradeoffs/labs/scoring/slow.py`.
+#
+# Four graded parts of rising difficulty and one written answer. Write your code where it
+# says `# YOUR CODE HERE` (delete the `raise NotImplementedError()` line), then run the
+# test cell below it. Test cells are read-only; some also hold hidden tests that run only
+# when your notebook is graded. Speed and memory are measured in a fresh Python process,
+# against the original job, in the same run: as ratios, never as absolute times.
+#
+# Check your work at any time with the **Validate** button, or from a terminal:
+# `tradeoffs check exercises/02_profiling`, which prints a verdict and a hint per part.
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+import cProfile
+import hashlib
+import pstats
+import time
+
+from tradeoffs.grading import checks
+from tradeoffs.labs import scoring
+from tradeoffs.labs.scoring import make_data, score_accounts
+from tradeoffs.labs.scoring.slow import BP_PER_UNIT, audit_line
+
+data = make_data(n_transactions=2_000, seed=0)
+transactions, merchants, categories = data
+print(
+    f"{len(transactions):,} transactions, {len(merchants)} merchants, {len(categories)} categories"
+)
+print("first transaction:", transactions[0])
+print("its merchant:     ", merchants[0])
+print("a category:       ", categories[0])
+start = time.perf_counter()
+scores, digest = score_accounts(*data)
+print(f"score_accounts: {len(scores)} accounts, audit log {digest[:12]}...")
+print(f"one run took {(time.perf_counter() - start) * 1000:.0f} ms (one run proves nothing)")
+
+# %% [markdown]
+# ## Part 1: name the bottleneck (3 points)
+#
+# Write `find_bottleneck(fn, *args)`: run `fn(*args)` once under `cProfile`, and return
+# `(function_name, total_calls)` for the function that **spends the most time in its own
+# code** (what pstats calls tottime). `function_name` is the function's name as pstats
+# records it (the third element of a stats key, e.g. `"score_accounts"`), and
+# `total_calls` counts every call, recursive ones included: when pstats prints
+# `ncalls` as `120/30`, that is 120.
+#
+# The test runs cProfile on the original job itself and compares: call counts are exact,
+# so this is graded on facts, not seconds. Hidden tests use other programs.
+
+
+# %% nbgrader={"grade": false, "grade_id": "find_bottleneck", "locked": false, "schema_version": 3, "solution": true}
+def find_bottleneck(fn, *args):
+    """(name, total calls) of the function with the largest own time (tottime)."""
+    ### BEGIN SOLUTION
+    profiler = cProfile.Profile()
+    profiler.runcall(fn, *args)
+    stats = pstats.Stats(profiler).stats
+    # Own time finds the code that burns the CPU; cumtime would name the entry point.
+    key, (_primitive, total, _tottime, _cumtime, _callers) = max(
+        stats.items(), key=lambda item: item[1][2]
+    )
+    return key[2], total
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_bottleneck", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+"""find_bottleneck names the function with the most own time and its total call count"""
+small = tuple(make_data(n_transactions=800, seed=1))
+want = checks.run_isolated(scoring.profile_top, score_accounts, *small, what="cProfile")
+checks.assert_equal(
+    find_bottleneck(score_accounts, *small),
+    want,
+    what="find_bottleneck(score_accounts, *make_data(n_transactions=800, seed=1))",
+)
+### BEGIN HIDDEN TESTS
+from tradeoffs.labs.report import build_report, make_orders
+
+_feed = make_orders(3_000, seed=5)
+checks.assert_equal(
+    find_bottleneck(build_report, _feed),
+    checks.run_isolated(scoring.profile_top, build_report, _feed, what="cProfile"),
+    what="find_bottleneck(build_report, <3,000 orders>)",
+)
+_deep = tuple(make_data(n_transactions=600, n_merchants=50, n_categories=300, depth=7, seed=4))
+checks.assert_equal(
+    find_bottleneck(score_accounts, *_deep),
+    checks.run_isolated(scoring.profile_top, score_accounts, *_deep, what="cProfile"),
+    what="find_bottleneck(score_accounts, <a 7-level category tree>)",
+)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part 2: an optimised job with identical results (3 points)
+#
+# Before you change anything, look: profile the original with cProfile (sorted by
+# tottime), then run line_profiler on the function at the top (`%load_ext line_profiler`,
+# `%lprun -f scoring.slow.category_risk score_accounts(*data)`). Then fix the top item,
+# profile again, and see what rises to the top next.
+#
+# Write `score_accounts_fast(transactions, merchants, categories)`, returning **exactly**
+# what `score_accounts` returns for the same inputs: the same exposures (integers, accounts
+# in ascending order) and the same audit-log digest. You may use `audit_line` and
+# `BP_PER_UNIT`, imported above. Do not change the inputs.
+
+
+# %% nbgrader={"grade": false, "grade_id": "score_fast", "locked": false, "schema_version": 3, "solution": true}
+def score_accounts_fast(transactions, merchants, categories):
+    """Exactly score_accounts(transactions, merchants, categories), faster and leaner."""
+    ### BEGIN SOLUTION
+    # Index once (dicts instead of a scan per lookup), compute each category's risk once
+    # (memoised walk up the tree), and hash the audit log as it is written.
+    category_of = {m.merchant_id: m.category_id for m in merchants}
+    by_id = {c.category_id: c for c in categories}
+    risk_bp = {}
+
+    def risk_of(category_id):
+        risk = risk_bp.get(category_id)
+        if risk is None:
+            category = by_id[category_id]
+            risk = category.base_risk_bp
+            if category.parent_id is not None:
+                risk += risk_of(category.parent_id) // 2
+            risk_bp[category_id] = risk
+        return risk
+
+    exposure = {}
+    log = hashlib.sha256()
+    for tx in transactions:
+        risk = risk_of(category_of[tx.merchant_id])
+        exposure[tx.account_id] = exposure.get(tx.account_id, 0) + tx.amount_cents * risk
+        log.update(audit_line(tx, risk).encode())
+    scores = {account: total // BP_PER_UNIT for account, total in sorted(exposure.items())}
+    return scores, log.hexdigest()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_equivalent", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+"""score_accounts_fast returns exactly what score_accounts returns"""
+checks.assert_equal(
+    score_accounts_fast(*data),
+    score_accounts(*data),
+    what="score_accounts_fast(*make_data(n_transactions=2_000, seed=0))",
+)
+### BEGIN HIDDEN TESTS
+for _kwargs in (
+    {"n_transactions": 1_500, "n_categories": 300, "depth": 7, "seed": 8},
+    {"n_transactions": 500, "n_accounts": 5, "n_merchants": 3, "n_categories": 2, "depth": 1},
+    {"n_transactions": 0, "seed": 3},
+):
+    _d = make_data(**_kwargs)
+    checks.assert_equal(
+        score_accounts_fast(*_d),
+        score_accounts(*_d),
+        what=f"score_accounts_fast(*make_data(**{_kwargs}))",
+    )
+_d = make_data(n_transactions=300, seed=9)
+_copies = [list(part) for part in _d]
+score_accounts_fast(*_d)
+assert [list(part) for part in _d] == _copies, "score_accounts_fast changed its inputs"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part 3: at least 5 times faster (3 points)
+#
+# The test times your function against the original on 2,000 transactions, in a fresh
+# Python process (nothing in this notebook can speed up or slow down either), interleaved,
+# after a warm-up, and compares the medians of 7 runs. It also checks the results are
+# identical first: a fast wrong answer earns nothing. A good fix is 20 to 40 times faster;
+# the bar is 5x, so a loaded machine does not fail a good answer. No new code is needed
+# here if Part 2 is already fast.
+
+# %% nbgrader={"grade": true, "grade_id": "test_speed", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+"""score_accounts_fast is at least 5x faster than score_accounts (fresh process, medians)"""
+bench = tuple(make_data(n_transactions=2_000, seed=2))
+checks.assert_equal(
+    score_accounts_fast(*bench),
+    score_accounts(*bench),
+    what="score_accounts_fast(*make_data(n_transactions=2_000, seed=2))",
+)
+result = checks.assert_faster(
+    score_accounts_fast,
+    score_accounts,
+    bench,
+    at_least=5,
+    what="score_accounts_fast on 2,000 transactions",
+)
+print(f"{result.speedup:.1f}x faster than the original (medians of {result.repeats} runs)")
+
+# %% [markdown]
+# ## Part 4: at least 3 times less peak memory (2 points)
+#
+# The original also holds the whole audit log in memory (a list of lines, then one joined
+# string, then its encoded copy) only to hash it. The test measures the peak of Python
+# allocations (tracemalloc) during one call of your function and one of the original, on
+# 5,000 transactions, in a fresh process; your peak must be at most a third of the
+# original's. `hashlib`'s hash objects accept data piece by piece (`update`).
+
+# %% nbgrader={"grade": true, "grade_id": "test_memory", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+"""score_accounts_fast's peak memory is at most a third of score_accounts' (tracemalloc)"""
+checks.assert_equal(
+    score_accounts_fast(*make_data(n_transactions=1_000, seed=3)),
+    score_accounts(*make_data(n_transactions=1_000, seed=3)),
+    what="score_accounts_fast(*make_data(n_transactions=1_000, seed=3))",
+)
+peak_fast, peak_original = checks.run_isolated(
+    scoring.peak_bytes_pair, score_accounts_fast, 5_000, 3, what="the tracemalloc measurement"
+)
+print(f"peak: {peak_fast / 1024:.0f} KiB vs {peak_original / 1024:.0f} KiB for the original")
+assert peak_fast * 3 <= peak_original, (
+    f"score_accounts_fast peaked at {peak_fast:,} bytes, the original at {peak_original:,}: "
+    f"{peak_original / max(peak_fast, 1):.1f}x less, expected at least 3x less"
+)
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "answer_cost", "locked": false, "points": 3, "schema_version": 3, "solution": true}
+# ## Part 5 (written, graded by hand, 3 points)
+#
+# Your optimisation is not free. In four to six sentences, for the team that maintains
+# the job: what did it cost, in **readability** (what a reader must now understand that
+# they did not before), **memory** (what does your version hold that the original did
+# not, and how does that grow?) and **generality** (what assumption does it make about the
+# data that the original did not: think of a category tree that changes, a cycle in it,
+# or a merchant that is missing)? Would you keep the optimisation, and what would you add
+# so the next person does not undo it?
+#
+# ### BEGIN SOLUTION
+# Model answer (for the grader): the fast version trades a straightforward per-transaction
+# loop for two indexes (merchant -> category, category id -> category) and a memo of
+# category risks, so a reader must understand the memoised recursion and why the audit log
+# is hashed incrementally. Memory: it holds the indexes and the memo, which grow with the
+# number of merchants and categories (not transactions); for this job that is far less
+# than the audit log the original held, but with millions of merchants it would matter.
+# Generality: the memo assumes the category tree does not change during the run (a reused
+# memo across runs would serve stale risks), a missing merchant now raises KeyError from a
+# dict instead of find_merchant (same type, different message), and duplicate ids resolve
+# to the last entry instead of the first; a cycle in the tree recurses forever in both
+# versions. Keep it: the 20-40x speed-up and constant audit memory are worth it, with a
+# comment on the memo's assumption, a test that compares it with the original on random
+# inputs, and a benchmark in CI. Full marks: one real cost in each of the three areas and
+# a reasoned keep/revert decision.
+# ### END SOLUTION

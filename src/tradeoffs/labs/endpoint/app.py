@@ -1,0 +1,218 @@
+"""The web service: ``GET /users/{id}`` (and ``PATCH`` to change an email), on FastAPI.
+
+:func:`create_app` builds the app for one configuration of the lab (baseline or optimised
+handler, cache off / in-process / Redis, audit side task off / on the request path / in
+the background). The app measures itself: every request's server-side latency (ms) and
+number of SQL statements are recorded and served at ``GET /stats`` (``POST /stats/reset``
+clears them). Sync handlers run in the server's thread pool, one session each.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import BackgroundTasks, FastAPI, HTTPException, Path, Request, Response
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from tradeoffs.labs.endpoint.cache import MemoryCache, RedisCache, ResponseCache, cache_aside
+from tradeoffs.labs.endpoint.db import QueryLog
+from tradeoffs.labs.endpoint.handlers import (
+    baseline_user_json,
+    optimized_user_json,
+    update_email,
+)
+from tradeoffs.labs.endpoint.schema import AuditEntry
+
+__all__ = ["AppConfig", "LabState", "create_app"]
+
+Mode = Literal["baseline", "optimized"]
+CacheKind = Literal["off", "memory", "redis"]
+AuditKind = Literal["off", "sync", "background"]
+MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """One configuration of the service.
+
+    ``mode`` picks the handler; ``cache`` the response cache (``redis`` needs
+    ``redis_url``), with entries living ``cache_ttl_s`` seconds; ``audit`` writes one
+    audit row per read, on the request path (``sync``) or after the response
+    (``background``).
+    """
+
+    mode: Mode = "baseline"
+    cache: CacheKind = "off"
+    cache_ttl_s: float = 60.0
+    redis_url: str | None = None
+    redis_prefix: str = "tradeoffs:endpoint:"
+    audit: AuditKind = "off"
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("baseline", "optimized"):
+            raise ValueError(f"mode must be 'baseline' or 'optimized', got {self.mode!r}")
+        if self.cache not in ("off", "memory", "redis"):
+            raise ValueError(f"cache must be 'off', 'memory' or 'redis', got {self.cache!r}")
+        if self.cache == "redis" and not self.redis_url:
+            raise ValueError("cache='redis' needs redis_url, e.g. redis://127.0.0.1:6379/0")
+        if self.audit not in ("off", "sync", "background"):
+            raise ValueError(f"audit must be 'off', 'sync' or 'background', got {self.audit!r}")
+        if self.cache_ttl_s <= 0:
+            raise ValueError(f"cache_ttl_s must be positive, got {self.cache_ttl_s}")
+
+
+@dataclass
+class LabState:
+    """What the app measures; ``app.state.lab`` in the running service."""
+
+    engine: Engine
+    config: AppConfig
+    cache: ResponseCache | None
+    queries: QueryLog
+    latencies_ms: list[float] = field(default_factory=list)
+    queries_per_request: list[int] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_idle(self, timeout_s: float = 10.0) -> bool:
+        """Wait until no request is in flight (a load generator that stopped may have left
+        some running); True if idle within ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while self.in_flight > 0:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def record(self, latency_ms: float, n_queries: int, status: int) -> None:
+        with self.lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            if status == 200:
+                self.latencies_ms.append(latency_ms)
+                self.queries_per_request.append(n_queries)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.latencies_ms.clear()
+            self.queries_per_request.clear()
+            self.statuses.clear()
+            if self.cache is not None:
+                self.cache.stats.hits = self.cache.stats.misses = 0
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counts and copies of the samples (server-side latency of 200 responses, ms)."""
+        with self.lock:
+            out: dict[str, Any] = {
+                "requests": sum(self.statuses.values()),
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+                "latencies_ms": list(self.latencies_ms),
+                "queries_per_request": list(self.queries_per_request),
+            }
+        if self.cache is not None:
+            out["cache"] = {"hits": self.cache.stats.hits, "misses": self.cache.stats.misses}
+        return out
+
+
+class EmailChange(BaseModel):
+    email: str
+
+
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="the user's id")]
+
+
+def _make_cache(config: AppConfig) -> ResponseCache | None:
+    if config.cache == "memory":
+        return MemoryCache()
+    if config.cache == "redis":
+        assert config.redis_url is not None
+        return RedisCache(config.redis_url, prefix=config.redis_prefix)
+    return None
+
+
+def create_app(engine: Engine, config: AppConfig | None = None) -> FastAPI:
+    """The service on ``engine`` (already seeded) for one lab configuration."""
+    config = config or AppConfig()
+    cache = _make_cache(config)
+    state = LabState(engine, config, cache, QueryLog(engine))
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    handler = baseline_user_json if config.mode == "baseline" else optimized_user_json
+    app = FastAPI(title="tradeoffs endpoint lab", docs_url=None, redoc_url=None)
+    app.state.lab = state
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Any) -> Any:
+        if not request.url.path.startswith("/users/"):
+            return await call_next(request)
+        with state.lock:
+            state.in_flight += 1
+        try:
+            with QueryLog.request() as stmts:
+                started = time.perf_counter()
+                response = await call_next(request)
+                latency_ms = (time.perf_counter() - started) * 1000
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+        if request.method == "GET":
+            state.record(latency_ms, len(stmts), response.status_code)
+        return response
+
+    def audit(user_id: int, path: str) -> None:
+        with sessions() as session:
+            session.add(AuditEntry(user_id=user_id, path=path, at=datetime.now()))
+            session.commit()
+
+    def load(user_id: int) -> bytes | None:
+        with sessions() as session:
+            body = handler(session, user_id)
+        return None if body is None else json.dumps(body).encode()
+
+    @app.get("/users/{user_id}")
+    def get_user(user_id: UserId, background: BackgroundTasks) -> Response:
+        if cache is None:
+            body = load(user_id)
+        else:
+            body = cache_aside(cache, f"user:{user_id}", lambda: load(user_id), config.cache_ttl_s)
+        if body is None:
+            raise HTTPException(status_code=404, detail=f"user {user_id} not found")
+        if config.audit == "sync":
+            audit(user_id, f"/users/{user_id}")
+        elif config.audit == "background":
+            background.add_task(audit, user_id, f"/users/{user_id}")
+        return Response(content=body, media_type="application/json")
+
+    @app.patch("/users/{user_id}")
+    def patch_user(user_id: UserId, change: EmailChange) -> dict[str, Any]:
+        try:
+            with sessions() as session:
+                found = update_email(session, user_id, change.email)
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+        if not found:
+            raise HTTPException(status_code=404, detail=f"user {user_id} not found")
+        if cache is not None:
+            cache.delete(f"user:{user_id}")  # after the commit: no reader can re-cache stale data
+        return {"id": user_id, "email": change.email}
+
+    @app.get("/stats")
+    def stats() -> dict[str, Any]:
+        return state.snapshot()
+
+    @app.post("/stats/reset")
+    def reset() -> dict[str, str]:
+        state.reset()
+        return {"status": "reset"}
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "mode": config.mode, "cache": config.cache}
+
+    return app

@@ -1,0 +1,96 @@
+"""The endpoint's handlers: the slow baseline, the optimised version, and the write path.
+
+Both handlers return the same JSON-ready dict for ``GET /users/{id}`` (the user and their
+RECENT_ORDERS most recent orders, each with its items and product names), or None for an
+unknown user. The baseline lets serialisation trigger lazy loads: one query for the
+orders, then one per order (its items) and one per product not yet in the session (N+1).
+The optimised handler loads the same graph in 4 queries with ``selectinload``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from tradeoffs.labs.endpoint.schema import Order, OrderItem, User
+
+__all__ = [
+    "RECENT_ORDERS",
+    "baseline_user_json",
+    "optimized_user_json",
+    "recent_orders_stmt",
+    "update_email",
+    "user_json",
+]
+
+RECENT_ORDERS = 100
+
+
+def recent_orders_stmt(user_id: int, limit: int = RECENT_ORDERS) -> Select[Order]:
+    """``SELECT`` of the user's ``limit`` most recent orders, newest first."""
+    return (
+        select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc()).limit(limit)
+    )
+
+
+def user_json(user: User, orders: list[Order]) -> dict[str, Any]:
+    """The response body: plain dicts, lists, ints and strings (amounts in cents).
+
+    It reads ``order.items`` and ``item.product``: with lazy loading, each read that is not
+    loaded yet is one more query.
+    """
+    out_orders = []
+    for order in orders:
+        items: list[dict[str, Any]] = [
+            {
+                "product_id": item.product_id,
+                "product": item.product.name,
+                "quantity": item.quantity,
+                "unit_price_cents": item.unit_price_cents,
+            }
+            for item in order.items
+        ]
+        out_orders.append(
+            {
+                "id": order.id,
+                "created_at": order.created_at.isoformat(),
+                "status": order.status,
+                "total_cents": sum(i.quantity * i.unit_price_cents for i in order.items),
+                "items": items,
+            }
+        )
+    return {"id": user.id, "name": user.name, "email": user.email, "orders": out_orders}
+
+
+def baseline_user_json(session: Session, user_id: int) -> dict[str, Any] | None:
+    """The slow handler: lazy loads during serialisation (2 + orders + products queries)."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    orders = list(session.scalars(recent_orders_stmt(user_id)))
+    return user_json(user, orders)
+
+
+def optimized_user_json(session: Session, user_id: int) -> dict[str, Any] | None:
+    """The fast handler: the same JSON in at most 4 queries (user, orders, items, products)."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    stmt = recent_orders_stmt(user_id).options(
+        selectinload(Order.items).selectinload(OrderItem.product)
+    )
+    return user_json(user, list(session.scalars(stmt)))
+
+
+def update_email(session: Session, user_id: int, email: str) -> bool:
+    """Set a user's email and commit; False if there is no such user."""
+    if not isinstance(email, str) or "@" not in email:
+        raise ValueError(f"not an email address: {email!r}")
+    user = session.get(User, user_id)
+    if user is None:
+        return False
+    user.email = email
+    session.commit()
+    return True

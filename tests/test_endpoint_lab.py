@@ -1,0 +1,244 @@
+"""Unit tests of the endpoint lab (tradeoffs.labs.endpoint) on embedded SQLite."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from tradeoffs.labs.endpoint import (
+    AppConfig,
+    FakeClock,
+    MemoryCache,
+    QueryLog,
+    baseline_user_json,
+    cache_aside,
+    create_app,
+    create_recent_orders_index,
+    drop_recent_orders_index,
+    explain,
+    has_recent_orders_index,
+    make_engine,
+    optimized_user_json,
+    recent_orders_stmt,
+    seed_database,
+    serve,
+    sqlite_url,
+    update_email,
+)
+from tradeoffs.labs.endpoint import grading
+from tradeoffs.labs.endpoint.cli import add_cli
+from tradeoffs.labs.endpoint.load import _parse_stats, request_trace, results_table
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("shop") / "shop.db"
+    summary = seed_database(make_engine(sqlite_url(path), round_trip_ms=0), 300, seed=1)
+    return path, summary
+
+
+def test_seed_is_seeded_and_sized(tmp_path: Path) -> None:
+    a = seed_database(make_engine(sqlite_url(tmp_path / "a.db"), round_trip_ms=0), 200, seed=3)
+    b = seed_database(make_engine(sqlite_url(tmp_path / "b.db"), round_trip_ms=0), 200, seed=3)
+    assert a == b
+    assert a.n_users == 200 and len(a.heavy_user_ids) == 6
+    assert 1_000 < a.n_orders < 3_500 and a.n_items > 2 * a.n_orders
+    with pytest.raises(ValueError, match="n_users"):
+        seed_database(make_engine(sqlite_url(tmp_path / "c.db")), 1)
+
+
+def test_baseline_is_n_plus_1_and_optimized_is_identical_in_4_queries(shop) -> None:
+    path, summary = shop
+    engine = make_engine(sqlite_url(path), round_trip_ms=0)
+    heavy = summary.heavy_user_ids[0]
+    with QueryLog(engine) as log:
+        counts = {}
+        bodies = {}
+        for fn in (baseline_user_json, optimized_user_json):
+            log.reset()
+            with Session(engine) as session:
+                bodies[fn.__name__] = fn(session, heavy)
+            counts[fn.__name__] = log.total
+    assert bodies["baseline_user_json"] == bodies["optimized_user_json"]
+    body = bodies["baseline_user_json"]
+    assert len(body["orders"]) == 100
+    stamps = [o["created_at"] for o in body["orders"]]
+    assert stamps == sorted(stamps, reverse=True)
+    assert counts["optimized_user_json"] == 4
+    n_products = len({i["product_id"] for o in body["orders"] for i in o["items"]})
+    assert counts["baseline_user_json"] == 2 + 100 + n_products
+    with Session(engine) as session:
+        assert optimized_user_json(session, 10**6) is None
+        assert optimized_user_json(session, summary.empty_user_id)["orders"] == []
+        json.dumps(baseline_user_json(session, summary.light_user_id))
+
+
+def test_round_trip_model_adds_delay_per_query(shop) -> None:
+    path, _ = shop
+    engine = make_engine(sqlite_url(path), round_trip_ms=2.0, jitter_ms=0.0)
+    assert engine.round_trip is not None
+    assert engine.round_trip.delay_ms() == 2.0
+    assert make_engine(sqlite_url(path), round_trip_ms=0).round_trip is None
+    with pytest.raises(ValueError, match="in-memory"):
+        make_engine("sqlite://")
+    with pytest.raises(ValueError, match="pool_size"):
+        make_engine(sqlite_url(path), pool_size=0)
+
+
+def test_index_changes_the_plan(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path / "s.db"), round_trip_ms=0)
+    seed_database(engine, 50)
+    stmt = recent_orders_stmt(3)
+    assert not has_recent_orders_index(engine)
+    assert grading.plan_uses_index(explain(engine, stmt)) is False
+    assert "SCAN orders" in explain(engine, stmt)
+    create_recent_orders_index(engine)
+    create_recent_orders_index(engine)  # idempotent
+    assert has_recent_orders_index(engine)
+    assert grading.plan_uses_index(explain(engine, stmt))
+    drop_recent_orders_index(engine)
+    assert not has_recent_orders_index(engine)
+    seed_database(engine, 50)  # re-seeding after an index existed works
+
+
+def test_memory_cache_ttl_and_cache_aside() -> None:
+    clock = FakeClock(0)
+    cache = MemoryCache(clock)
+    loads = []
+
+    def load() -> bytes:
+        loads.append(1)
+        return b"v%d" % len(loads)
+
+    assert cache_aside(cache, "k", load, 10) == b"v1"
+    clock.advance(9.9)
+    assert cache_aside(cache, "k", load, 10) == b"v1"
+    clock.advance(0.1)  # exactly stored_at + ttl: expired
+    assert cache_aside(cache, "k", load, 10) == b"v2"
+    cache.delete("k")
+    assert cache_aside(cache, "k", load, 10) == b"v3"
+    assert (cache.stats.hits, cache.stats.misses) == (1, 3)
+    assert cache_aside(cache, "none", lambda: None, 10) is None
+    assert cache.get("none") is None  # a None is not cached
+    with pytest.raises(ValueError):
+        cache.set("k", b"x", 0)
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+
+
+def test_reference_cache_replay_is_exact() -> None:
+    trace = [(0.0, 1), (5.0, 1), (10.0, 1), (10.0, 2), (19.0, 1), (20.0, 1)]
+    out = grading.replay_cache_trace(grading.ReferenceCache, trace, 10.0)
+    # loads at 0 (1), 10 (1: expired exactly at 0 + 10), 10 (2), 20 (1)
+    assert out == {"misses": 4, "hits": 2, "served": [1, 1, 2, 3, 2, 4]}
+
+
+def test_grading_helpers_accept_the_reference_and_catch_mistakes(shop) -> None:
+    result = grading.check_handler(optimized_user_json)
+    assert result["got"] == result["want"] and max(result["queries"]) <= 4
+    assert max(result["baseline_queries"]) > 100
+
+    def update(session, cache, uid, email):
+        update_email(session, uid, email)
+        cache.invalidate(uid)
+
+    def update_early(session, cache, uid, email):
+        cache.invalidate(uid)
+        update_email(session, uid, email)
+
+    good = grading.check_invalidation(update)
+    assert good["served_email"] == good["new_email"] == good["db_email"]
+    assert good["loads"] == [good["a"], good["b"], good["a"]]
+    bad = grading.check_invalidation(update_early)
+    assert bad["served_email"] != bad["new_email"]
+    engine = make_engine(sqlite_url(shop[0]), round_trip_ms=0)
+    with Session(engine) as session, pytest.raises(ValueError, match="email"):
+        update_email(session, 2, "nope")
+    engine.dispose()
+
+
+def test_app_serves_errors_writes_and_stats(shop) -> None:
+    path, summary = shop
+    engine = make_engine(sqlite_url(path), round_trip_ms=0)
+    app = create_app(engine, AppConfig(mode="optimized", cache="memory", audit="background"))
+    uid = summary.light_user_id
+    with serve(app) as server, httpx.Client(base_url=server.url) as client:
+        first = client.get(f"/users/{uid}")
+        assert first.status_code == 200 and first.json()["id"] == uid
+        assert client.get(f"/users/{uid}").json() == first.json()  # from the cache
+        assert client.get("/users/abc").status_code == 422
+        assert client.get("/users/0").status_code == 422
+        assert client.get(f"/users/{2**40}").status_code == 422
+        assert client.get("/users/999999").status_code == 404
+        assert client.patch(f"/users/{uid}", json={"email": "bad"}).status_code == 422
+        assert client.patch("/users/999999", json={"email": "a@b.c"}).status_code == 404
+        assert client.patch(f"/users/{uid}", json={"email": "new@x.org"}).status_code == 200
+        assert client.get(f"/users/{uid}").json()["email"] == "new@x.org"  # invalidated
+        app.state.lab.wait_idle()
+        stats = client.get("/stats").json()
+        assert stats["cache"] == {"hits": 1, "misses": 3}
+        assert stats["queries_per_request"][:2] == [4, 0]
+        assert client.post("/stats/reset").status_code == 200
+        assert client.get("/stats").json()["requests"] == 0
+    app.state.lab.queries.close()
+    with pytest.raises(ValueError, match="redis_url"):
+        AppConfig(cache="redis")
+    with pytest.raises(ValueError, match="mode"):
+        AppConfig(mode="fast")  # type: ignore[arg-type]
+
+
+def test_request_trace_is_seeded_and_mixes_heavy_and_bad_requests() -> None:
+    heavy = list(range(1, 11))
+    trace = request_trace(1_000, 5_000, heavy_user_ids=heavy, bad_fraction=0.02, seed=4)
+    assert trace == request_trace(1_000, 5_000, heavy_user_ids=heavy, bad_fraction=0.02, seed=4)
+    good = [int(p.rsplit("/", 1)[1]) for p, code, _ in trace if code == 200]
+    heavy_share = sum(u <= 10 for u in good) / len(trace)
+    assert 0.02 < heavy_share < 0.04
+    assert {code for _, code, _ in trace} == {200, 404, 422}
+    with pytest.raises(ValueError):
+        request_trace(10, heavy_user_ids=[11])
+    with pytest.raises(ValueError):
+        request_trace(10, bad_fraction=2)
+
+
+def test_parse_locust_csv_and_table(tmp_path: Path) -> None:
+    header = (
+        "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+        "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,"
+        "50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
+    )
+    rows = [
+        "GET,/users/[id],98,0,20,30,5,2000,100,24.5,0,20,25,30,35,50,90,300,2000,2000,2000,2000",
+        "GET,/users/[bad],2,1,2,2,1,3,10,0.5,0.25,2,2,2,2,3,3,3,3,3,3,3",
+        ",Aggregated,100,1,20,30,1,2000,100,25.0,0.25,20,25,30,35,50,90,300,2000,2000,2000,2000",
+    ]
+    path = tmp_path / "run_stats.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    stats = _parse_stats(path, "/users/[id]")
+    assert (stats.requests, stats.failures, stats.p99_ms, stats.throughput_rps) == (
+        100,
+        1,
+        2000.0,
+        25.0,
+    )
+    assert stats.error_rate == 0.01
+    assert results_table([]).startswith("stage")
+
+
+def test_cli_registers_seed_serve_load(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    top = argparse.ArgumentParser(prog="tradeoffs lab")
+    add_cli(top.add_subparsers(dest="lab"))
+    args = top.parse_args(["endpoint", "seed", "--sqlite", str(tmp_path / "x.db"), "--users", "50"])
+    assert args.func(args) == 0
+    assert "50 users" in capsys.readouterr().out
+    args = top.parse_args(["endpoint", "serve", "--mode", "optimized", "--index", "--port", "0"])
+    assert (args.mode, args.index, args.cache) == ("optimized", True, "off")
+    args = top.parse_args(["endpoint", "load", "--duration-s", "2", "--stages", "baseline"])
+    assert args.stages == ["baseline"] and args.rate_rps == 48.0
+    with pytest.raises(SystemExit):
+        top.parse_args(["endpoint", "serve", "--mode", "fast"])
