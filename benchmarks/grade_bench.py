@@ -12,7 +12,6 @@ overhead per submission beyond the notebook's own execution.
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import shutil
 import statistics
@@ -25,7 +24,12 @@ from pathlib import Path
 import nbformat
 
 from tradeoffs.catalog import load
-from tradeoffs.grading.build import dumps, source_notebook, student_notebook
+from tradeoffs.grading.build import (
+    dumps,
+    reference_submission,
+    source_notebook,
+    student_notebook,
+)
 
 UNIT = "01_metrics"
 
@@ -35,11 +39,7 @@ def make_course(root: Path, n: int) -> tuple[Path, Path]:
     unit = course.unit(UNIT)
     master = source_notebook(course, unit)
     released = student_notebook(course, unit)
-    solved = copy.deepcopy(released)
-    sources = {c.id: c.source for c in master.cells}
-    for cell in solved.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = sources[cell.id]
+    solved = reference_submission(course, unit)
     (root / "source" / UNIT).mkdir(parents=True)
     (root / "source" / UNIT / f"{UNIT}.ipynb").write_bytes(dumps(master))
     (root / "nbgrader_config.py").write_text(

@@ -21,6 +21,7 @@ from tradeoffs.labs.endpoint import (
     create_recent_orders_index,
     drop_recent_orders_index,
     explain,
+    grading,
     has_recent_orders_index,
     make_engine,
     optimized_user_json,
@@ -30,7 +31,6 @@ from tradeoffs.labs.endpoint import (
     sqlite_url,
     update_email,
 )
-from tradeoffs.labs.endpoint import grading
 from tradeoffs.labs.endpoint.cli import add_cli
 from tradeoffs.labs.endpoint.load import _parse_stats, request_trace, results_table
 

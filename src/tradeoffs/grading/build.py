@@ -125,6 +125,17 @@ def student_notebook(course: Course, unit: Unit) -> NotebookNode:
         raise BuildError(f"{unit.exercise}: {exc}") from exc
 
 
+def reference_submission(course: Course, unit: Unit) -> NotebookNode:
+    """The student version with the master copy's answers filled in: what a learner who
+    solved everything would hand in (hidden tests absent, checksums as released)."""
+    master = {c.id: c.source for c in source_notebook(course, unit).cells}
+    nb = student_notebook(course, unit)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = master[cell.id]
+    return nb
+
+
 def release_notebook(source: NotebookNode, assignment_id: str, config: Config) -> NotebookNode:
     """Run nbgrader's GenerateAssignment on one master notebook, in a temporary course root
     (no gradebook, no folders left behind), and return the student version."""

@@ -218,22 +218,22 @@ def run_locust(
             subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env) as proc,
         ):
             started = time.monotonic()
+            ticks = max(1, round(duration_s * 10))  # tenths of a second, as integers
             bar = tqdm(
-                total=round(duration_s, 1),
+                total=ticks,
                 desc=label,
-                unit="s",
                 disable=not progress,
-                bar_format="{desc}: {bar} {n:.1f}/{total:.1f} s",
+                bar_format="{desc}: {bar} {percentage:3.0f}% of " + f"{duration_s:g} s",
             )
             try:
                 while proc.poll() is None:
-                    elapsed = min(time.monotonic() - started, duration_s)
-                    bar.update(round(elapsed - bar.n, 1))
+                    done = min(ticks, int((time.monotonic() - started) * 10))
+                    bar.update(done - bar.n)
                     if time.monotonic() - started > duration_s + 60:
                         proc.kill()
                         raise RuntimeError("Locust did not stop within a minute of its run time")
                     time.sleep(0.1)
-                bar.update(round(duration_s - bar.n, 1))
+                bar.update(ticks - bar.n)
             finally:
                 bar.close()
         stats_path = Path(f"{prefix}_stats.csv")

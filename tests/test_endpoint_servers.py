@@ -1,0 +1,87 @@
+"""The endpoint lab against real PostgreSQL and Redis servers (see tests/servers.py)."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from servers import postgres_server_url, postgres_url, redis_url  # noqa: F401  (fixtures)
+from sqlalchemy.orm import Session
+
+from tradeoffs.labs.endpoint import (
+    AppConfig,
+    QueryLog,
+    RedisCache,
+    baseline_user_json,
+    cache_aside,
+    create_app,
+    create_recent_orders_index,
+    explain,
+    make_engine,
+    optimized_user_json,
+    recent_orders_stmt,
+    seed_database,
+    serve,
+)
+
+
+def test_postgres_handlers_plans_and_query_counts(postgres_url: str) -> None:  # noqa: F811
+    engine = make_engine(postgres_url)
+    assert engine.round_trip is None  # real round trips, no model
+    shop = seed_database(engine, 200, seed=4)
+    heavy = shop.heavy_user_ids[0]
+    with QueryLog(engine) as log:
+        with Session(engine) as session:
+            slow = baseline_user_json(session, heavy)
+        slow_queries = log.total
+        log.reset()
+        with Session(engine) as session:
+            fast = optimized_user_json(session, heavy)
+        assert log.total == 4
+    assert slow == fast and slow_queries > 100
+    stmt = recent_orders_stmt(heavy)
+    before = " ".join(explain(engine, stmt))
+    assert "Seq Scan on orders" in before
+    create_recent_orders_index(engine)
+    with engine.begin() as conn:  # small table: make the planner prefer any usable index
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "EXPLAIN "
+                + str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+            )
+        ]
+    assert "ix_orders_user_created" in " ".join(plan)
+    engine.dispose()
+
+
+def test_redis_cache_ttl_and_app_invalidation(redis_url: str, tmp_path) -> None:  # noqa: F811
+    prefix = f"test:{uuid.uuid4().hex}:"
+    cache = RedisCache(redis_url, prefix=prefix)
+    assert cache_aside(cache, "k", lambda: b"v1", 60) == b"v1"
+    assert cache_aside(cache, "k", lambda: b"v2", 60) == b"v1"
+    cache.delete("k")
+    assert cache_aside(cache, "k", lambda: b"v3", 60) == b"v3"
+    assert (cache.stats.hits, cache.stats.misses) == (1, 2)
+    cache.set("short", b"x", 0.05)
+    assert cache.client.pttl(prefix + "short") <= 50
+    cache.clear()
+    assert cache.get("k") is None
+
+    from tradeoffs.labs.endpoint import sqlite_url
+
+    url = sqlite_url(tmp_path / "shop.db")
+    shop = seed_database(make_engine(url, round_trip_ms=0), 100, seed=1)
+    engine = make_engine(url, round_trip_ms=0)
+    config = AppConfig(mode="optimized", cache="redis", redis_url=redis_url, redis_prefix=prefix)
+    app = create_app(engine, config)
+    uid = shop.light_user_id
+    with serve(app) as server, httpx.Client(base_url=server.url) as client:
+        assert client.get(f"/users/{uid}").status_code == 200
+        assert client.get(f"/users/{uid}").status_code == 200
+        assert client.patch(f"/users/{uid}", json={"email": "r@x.org"}).status_code == 200
+        assert client.get(f"/users/{uid}").json()["email"] == "r@x.org"
+        assert client.get("/stats").json()["cache"] == {"hits": 1, "misses": 2}
+    app.state.lab.cache.clear()
+    app.state.lab.queries.close()

@@ -1,0 +1,66 @@
+"""Tests for the cache trade-off panel of unit 05 (tradeoffs.widgets.endpoint)."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import pytest
+
+from tradeoffs.widgets.endpoint import (
+    endpoint_panel,
+    endpoint_tradeoff,
+    plot_endpoint_tradeoff,
+    ttl_hit_ratio,
+)
+
+
+def test_ttl_hit_ratio_matches_the_single_key_formula_and_grows_with_ttl() -> None:
+    # One key at 2 req/s, TTL 10 s: lam*T / (1 + lam*T) = 20/21.
+    assert ttl_hit_ratio(10, 2, 1, 1.0) == pytest.approx(20 / 21)
+    assert ttl_hit_ratio(0, 100, 1000, 1.0) == 0
+    ratios = [ttl_hit_ratio(t, 300, 100_000, 1.0) for t in (1, 10, 60, 600)]
+    assert ratios == sorted(ratios) and ratios[-1] < 1
+    assert ttl_hit_ratio(60, 300, 100_000, 1.2) > ttl_hit_ratio(60, 300, 100_000, 0.6)
+    with pytest.raises(ValueError):
+        ttl_hit_ratio(-1, 1, 1, 1)
+
+
+def test_tradeoff_cache_frees_database_capacity_at_high_traffic() -> None:
+    low_none = endpoint_tradeoff(ttl_s=0, rps=300)
+    low_cache = endpoint_tradeoff(ttl_s=60, rps=300)
+    assert low_cache.monthly_cost_usd > low_none.monthly_cost_usd  # cache only adds cost
+    high_none = endpoint_tradeoff(ttl_s=0, rps=3_000)
+    high_cache = endpoint_tradeoff(ttl_s=60, rps=3_000)
+    assert high_cache.db_instances < high_none.db_instances
+    assert high_cache.monthly_cost_usd < high_none.monthly_cost_usd
+    assert high_cache.db_qps < high_none.db_qps
+    assert high_cache.max_staleness_s == 60 and high_none.max_staleness_s == 0
+    assert endpoint_tradeoff(seed=1) == endpoint_tradeoff(seed=1)
+
+
+def test_small_pool_saturates_and_round_trip_moves_latency() -> None:
+    ok = endpoint_tradeoff(ttl_s=0, pool_size=10)
+    starved = endpoint_tradeoff(ttl_s=0, pool_size=2)
+    assert starved.pool_utilisation > 1 and starved.p99_ms > 100 * ok.p99_ms
+    slow = endpoint_tradeoff(ttl_s=0, round_trip_ms=10)
+    assert slow.p50_ms > ok.p50_ms + 20
+    with pytest.raises(ValueError):
+        endpoint_tradeoff(pool_size=0)
+
+
+def test_plot_and_panel_build_headless() -> None:
+    fig, axes = plt.subplots(1, 2)
+    plot_endpoint_tradeoff(endpoint_tradeoff(), (axes[0], axes[1]))
+    plt.close(fig)
+    panel = endpoint_panel()
+    assert isinstance(panel, widgets.VBox)
+    sliders = panel.children[:-1]
+    assert [w.description for w in sliders] == [
+        "cache TTL (s)",
+        "popularity skew",
+        "DB round trip (ms)",
+        "pool size",
+        "traffic (req/s)",
+    ]
+    sliders[3].value = 1  # redraws without raising
+    plt.close("all")
