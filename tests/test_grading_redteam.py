@@ -351,6 +351,6 @@ def test_reference_submission_is_the_student_version_with_answers(course: Course
     unit = course.unit("01_metrics")
     solved, blank = reference_submission(course, unit), student_notebook(course, unit)
     assert [c.id for c in solved.cells] == [c.id for c in blank.cells]
-    assert "BEGIN HIDDEN TESTS" not in nbformat.writes(solved)
+    assert not any("BEGIN HIDDEN TESTS" in c.source for c in solved.cells)
     answers = [c for c in solved.cells if c.metadata.get("nbgrader", {}).get("solution")]
     assert answers and not any("YOUR CODE HERE" in c.source for c in answers)
