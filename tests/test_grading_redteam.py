@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from tradeoffs.catalog import Course
@@ -58,6 +59,12 @@ def edit(nb: Any, grade_id: str, prepend: str = "", replace: str | None = None) 
 def drop(nb: Any, grade_id: str) -> Any:
     out = copy.deepcopy(nb)
     out.cells = [c for c in out.cells if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id]
+    return out
+
+
+def _with_extra_cell(nb: Any, source: str) -> Any:
+    out = copy.deepcopy(nb)
+    out.cells.append(nbformat.v4.new_code_cell(source))
     return out
 
 
@@ -152,6 +159,7 @@ def _cases_01(course: Course, subs: Path, listener: _Listener) -> dict[str, Any]
             edit(solved, "nearest_rank", replace=wrong_nr), "test_nearest_rank", replace="pass"
         ),
         "deleted_test": drop(solved, "test_cost"),
+        "leak_hidden": _with_extra_cell(solved, "print('\\n'.join(In))"),
     }
     if SANDBOX:
         cases["read_solutions"] = edit(
@@ -197,6 +205,7 @@ EXPECTED_01: dict[str, dict[str, tuple[str, float]]] = {
     "shadow_checks": {"test_nearest_rank": ("failed", 0)},
     "edited_test": {"test_nearest_rank": ("tampered", 0)},
     "deleted_test": {"test_cost": ("tampered", 2)},
+    "leak_hidden": {},
     "read_solutions": {"test_nearest_rank": ("failed", 0)},
     "read_others": {"test_fleet_p99": ("failed", 0)},
     "network": {"test_precision_recall": ("failed", 0)},

@@ -1,0 +1,289 @@
+"""`tradeoffs grade` as instructors use it: inputs, outputs, re-runs, the gradebook."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tradeoffs.catalog import Course, load
+from tradeoffs.cli import main
+from tradeoffs.grading import batch
+from tradeoffs.grading.autograde import assemble
+from tradeoffs.grading.build import (
+    dumps,
+    reference_submission,
+    source_notebook,
+    student_notebook,
+)
+from tradeoffs.grading.sandbox import Limits
+from tradeoffs.grading.submissions import find_submissions
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMITS = Limits(cell_timeout_s=60, submission_timeout_s=300)
+EXERCISES = [u.id for u in load(ROOT).exercises]
+
+
+def autograded_points(course: Course, unit_id: str) -> float:
+    nb = source_notebook(course, course.unit(unit_id))
+    return sum(
+        float(c.metadata["nbgrader"].get("points", 0))
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+        and not c.metadata["nbgrader"].get("solution")
+    )
+
+
+def grades(out: Path) -> dict[str, dict[str, str]]:
+    lines = (out / "grades.csv").read_text().splitlines()
+    return {r["student"]: r for r in csv.DictReader(lines)}
+
+
+# ------------------------------------------------------------------ finding submissions
+
+
+def test_flat_folder_of_notebooks_and_zips(tmp_path: Path, course: Course) -> None:
+    data = dumps(student_notebook(course, course.unit("01_metrics")))
+    (tmp_path / "ann_01_metrics.ipynb").write_bytes(data)
+    with zipfile.ZipFile(tmp_path / "ben.zip", "w") as archive:
+        archive.writestr("deep/folder/01_metrics.ipynb", data)
+        archive.writestr("__MACOSX/deep/._01_metrics.ipynb", b"junk")
+    (tmp_path / "cat.zip").write_bytes(b"not a zip")
+    with zipfile.ZipFile(tmp_path / "dan.zip", "w"):
+        pass
+    (tmp_path / "notes.txt").write_text("ignored")
+    subs = {s.student: s for s in find_submissions(tmp_path, "01_metrics")}
+    assert sorted(subs) == ["ann", "ben", "cat", "dan"]
+    assert subs["ann"].notebooks == {"ann_01_metrics.ipynb": data}
+    assert subs["ben"].notebooks == {"01_metrics.ipynb": data} and not subs["ben"].error
+    assert "not a readable zip" in subs["cat"].error
+    assert "no notebook" in subs["dan"].error
+
+
+def test_nbgrader_layouts(tmp_path: Path) -> None:
+    for root in (tmp_path / "a", tmp_path / "b" / "submitted"):
+        folder = root / "eve" / "01_metrics"
+        folder.mkdir(parents=True)
+        (folder / "01_metrics.ipynb").write_text("{}")
+        (root / "fay" / "other_assignment").mkdir(parents=True)
+    for given in (tmp_path / "a", tmp_path / "b"):
+        subs = find_submissions(given, "01_metrics")
+        assert [s.student for s in subs] == ["eve"]
+        assert list(subs[0].notebooks) == ["01_metrics.ipynb"]
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        find_submissions(tmp_path / "nope", "01_metrics")
+
+
+# ------------------------------------------------------------------ assembling
+
+
+def test_assemble_restores_tests_keeps_answers_and_extra_cells(course: Course) -> None:
+    unit = course.unit("01_metrics")
+    master, released = source_notebook(course, unit), student_notebook(course, unit)
+    mine = reference_submission(course, unit)
+    for cell in mine.cells:
+        if cell.id == "test_cost":
+            cell.source = "pass"
+    mine.cells = [c for c in mine.cells if c.id != "test_cheapest"]
+    extra = mine.cells[5].copy()
+    extra.metadata = {}
+    extra.source = "helper = 42"
+    mine.cells.insert(6, extra)
+    nb, tampered, missing = assemble(master, released, mine)
+    assert sorted(tampered) == ["test_cheapest", "test_cost"]
+    assert missing == []
+    by_id = {c.get("id"): c for c in nb.cells}
+    assert by_id["test_cost"].source == next(c for c in master.cells if c.id == "test_cost").source
+    assert "BEGIN HIDDEN TESTS" in by_id["test_nearest_rank"].source
+    assert any(c.source == "helper = 42" for c in nb.cells)
+    solved = {c.id: c.source for c in reference_submission(course, unit).cells}
+    assert by_id["nearest_rank"].source == solved["nearest_rank"]
+
+
+def test_assemble_without_a_notebook_marks_answers_missing(course: Course) -> None:
+    unit = course.unit("01_metrics")
+    _, _, missing = assemble(source_notebook(course, unit), student_notebook(course, unit), None)
+    assert "nearest_rank" in missing and "answer_dashboard" in missing
+
+
+# ------------------------------------------------------------------ a class, end to end
+
+
+@pytest.fixture(scope="module")
+def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    unit = course.unit("01_metrics")
+    subs = tmp_path_factory.mktemp("subs")
+    for student, nb in (
+        ("alice", reference_submission(course, unit)),
+        ("bob", student_notebook(course, unit)),
+    ):
+        folder = subs / student / unit.id
+        folder.mkdir(parents=True)
+        (folder / f"{unit.id}.ipynb").write_bytes(dumps(nb))
+    out = tmp_path_factory.mktemp("out")
+    args = ["--root", str(ROOT), "grade", unit.id, "--submissions", str(subs), "--out", str(out)]
+    assert main([*args, "--workers", "2", "--timeout", "60"]) == 0
+    return {"subs": subs, "out": out, "args": args}
+
+
+@pytest.mark.slow
+def test_outputs_of_a_run(graded: dict[str, Any], course: Course) -> None:
+    out = graded["out"]
+    rows = grades(out)
+    assert rows["alice"]["score"] == "13" and rows["alice"]["max_score"] == "16"
+    assert rows["bob"]["score"] == "0"
+    assert rows["alice"]["answer_dashboard"] == ""  # written answer: graded by hand
+    assert rows["alice"]["test_fleet_p99"] == "3"
+    report = json.loads((out / "report.json").read_text())
+    assert report["max_score"] == 16
+    for cell in report["students"]["alice"]["cells"]:
+        assert cell["status"] == ("answered" if cell["kind"] == "answer" else "passed")
+    for cell in report["students"]["bob"]["cells"]:
+        assert cell["status"] in ("failed", "missing") and cell["points"] == 0
+        if cell["kind"] == "test":
+            assert "NotImplementedError" in cell["message"]
+    for student in ("alice", "bob"):
+        page = out / "feedback" / student / "01_metrics" / "01_metrics.html"
+        assert page.read_text().startswith("<!DOCTYPE html>")
+        assert (out / "autograded" / student / "01_metrics" / "01_metrics.ipynb").is_file()
+        assert (out / "submitted" / student / "01_metrics" / "01_metrics.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_gradebook_is_nbgraders_and_keeps_manual_grades(graded: dict[str, Any]) -> None:
+    from nbgrader.api import Gradebook
+
+    out = graded["out"]
+    url = f"sqlite:///{out / 'gradebook.db'}"
+    with Gradebook(url, "tradeoffs") as gb:
+        alice = gb.find_submission("01_metrics", "alice")
+        assert alice.score == 13 and alice.max_score == 16
+        assert gb.find_submission("01_metrics", "bob").score == 0
+        answer = gb.find_grade("answer_dashboard", "01_metrics", "01_metrics", "alice")
+        assert answer.needs_manual_grade
+        answer.manual_score = 2.5  # an instructor grades the written answer in formgrader
+        gb.db.commit()
+    assert main([*graded["args"], "--force", "--student", "alice"]) == 0
+    with Gradebook(url, "tradeoffs") as gb:
+        assert gb.find_grade("answer_dashboard", "01_metrics", "01_metrics", "alice").score == 2.5
+        assert gb.find_submission("01_metrics", "alice").score == 15.5
+
+
+@pytest.mark.slow
+def test_rerun_grades_only_what_changed(
+    graded: dict[str, Any], course: Course, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(graded["args"]) == 0
+    assert "graded 0 submission(s)" in capsys.readouterr().out
+    bob = graded["subs"] / "bob" / "01_metrics" / "01_metrics.ipynb"
+    shutil.copy(
+        graded["subs"] / "alice" / "01_metrics" / "01_metrics.ipynb", bob
+    )  # bob hands in working code
+    assert main(graded["args"]) == 0
+    assert "graded 1 submission(s)" in capsys.readouterr().out
+    rows = grades(graded["out"])
+    assert rows["bob"]["score"] == "13"
+
+
+def test_grader_failures_exit_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    common = ["--root", str(ROOT), "grade"]
+    assert main([*common, "99_nope", "--submissions", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "no unit '99_nope'" in capsys.readouterr().err
+    missing = str(tmp_path / "absent")
+    assert main([*common, "01_metrics", "--submissions", missing, "--out", str(tmp_path)]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert (
+        main([*common, "01_metrics", "--submissions", str(tmp_path), "--out", str(tmp_path)]) == 2
+    )
+    assert "no submissions" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_any_nbgrader_course_folder(tmp_path: Path, course: Course) -> None:
+    unit = course.unit("01_metrics")
+    course_dir = tmp_path / "their_course"
+    (course_dir / "source" / "hw1").mkdir(parents=True)
+    (course_dir / "source" / "hw1" / "hw1.ipynb").write_bytes(dumps(source_notebook(course, unit)))
+    (course_dir / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.course_id = 'their_course'\n"
+    )
+    folder = course_dir / "submitted" / "gil" / "hw1"
+    folder.mkdir(parents=True)
+    (folder / "hw1.ipynb").write_bytes(dumps(reference_submission(course, unit)))
+    out = tmp_path / "out"
+    args = ["grade", "hw1", "--course-dir", str(course_dir), "--submissions", str(course_dir)]
+    assert main([*args, "--out", str(out), "--workers", "1"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["students"]["gil"]["score"] == 13
+
+
+@pytest.mark.slow
+def test_jobs_run_on_a_dask_cluster(tmp_path: Path, course: Course) -> None:
+    distributed = pytest.importorskip("distributed")
+    unit = course.unit("01_metrics")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "hal.ipynb").write_bytes(dumps(reference_submission(course, unit)))
+    (subs / "ida.ipynb").write_bytes(dumps(student_notebook(course, unit)))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:
+        outcome = batch.grade(
+            batch.assignment_from_unit(course, unit),
+            find_submissions(subs, unit.id),
+            tmp_path / "out",
+            limits=LIMITS,
+            scheduler=cluster.scheduler_address,
+        )
+    assert outcome.results["hal"].score == 13 and outcome.results["ida"].score == 0
+
+
+def test_unreachable_scheduler_is_a_grader_error(tmp_path: Path, course: Course) -> None:
+    unit = course.unit("01_metrics")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "jo.ipynb").write_bytes(dumps(student_notebook(course, unit)))
+    with pytest.raises(batch.GradingError, match="cannot reach the Dask scheduler"):
+        batch.grade(
+            batch.assignment_from_unit(course, unit),
+            find_submissions(subs, unit.id),
+            tmp_path / "out",
+            limits=Limits(),
+            scheduler="tcp://127.0.0.1:9",
+        )
+
+
+# ------------------------------------------------------------------ the course's own exercises
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("unit_id", EXERCISES)
+def test_reference_solutions_get_full_marks_and_blank_work_gets_zero(
+    unit_id: str, course: Course, tmp_path: Path
+) -> None:
+    unit = course.unit(unit_id)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "reference.ipynb").write_bytes(dumps(reference_submission(course, unit)))
+    (subs / "blank.ipynb").write_bytes(dumps(student_notebook(course, unit)))
+    outcome = batch.grade(
+        batch.assignment_from_unit(course, unit),
+        find_submissions(subs, unit_id),
+        tmp_path / "out",
+        limits=Limits(cell_timeout_s=float(unit.time_budget_s), submission_timeout_s=600),
+        workers=2,
+    )
+    full = autograded_points(course, unit_id)
+    reference, blank = outcome.results["reference"], outcome.results["blank"]
+    assert reference.score == full, [c for c in reference.cells if c.status != "passed"]
+    assert blank.score == 0
+    assert all(c.points == 0 for c in blank.cells if c.kind == "test")
