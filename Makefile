@@ -5,6 +5,7 @@
 #   make test    install, then lint, `tradeoffs build --check` and the whole test suite
 #   make check   lint, types and the build check, without the slow tests
 #   make build   regenerate course/*.ipynb and exercises/ from their sources
+#   make bench   benchmarks (not tests): grading throughput against plain nbgrader
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +19,7 @@ export PATH := $(BIN):$(PATH)
 export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test check build install lint types clean
+.PHONY: lab test check build install lint types bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run: make PYTHON=python3.11 ...")'
@@ -51,6 +52,9 @@ check: lint types
 test: lint
 	$(BIN)/tradeoffs build --check
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10
+
+bench: install
+	$(BIN)/python benchmarks/grade_bench.py --submissions 40
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache work

@@ -72,7 +72,7 @@ def fast_user_json(session, user_id):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_fast_handler", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "test_ep_handler", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 """fast_user_json returns the baseline's JSON in at most 4 queries"""
 result = checks.run_isolated(endpoint_grading.check_handler, fast_user_json, what="fast_user_json")
 for uid, got, want, n in zip(
@@ -116,7 +116,7 @@ def add_recent_orders_index(engine):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_index", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "test_ep_index", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 """the recent-orders query searches an index and needs no sort"""
 plans = checks.run_isolated(
     endpoint_grading.check_index, add_recent_orders_index, what="add_recent_orders_index"
@@ -174,7 +174,7 @@ class TTLCache:
         ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_cache", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "test_ep_cache", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 """TTLCache gives the exact hits and misses of a seeded trace on a fake clock"""
 trace = endpoint_grading.cache_trace(seed=0)
 want = endpoint_grading.replay_cache_trace(endpoint_grading.ReferenceCache, trace, 10.0)
@@ -220,7 +220,7 @@ def change_email(session, cache, user_id, email):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_invalidation", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "test_ep_invalidation", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 """after change_email the next read serves the new email; other entries stay cached"""
 w = checks.run_isolated(endpoint_grading.check_invalidation, change_email, what="change_email")
 checks.assert_equal(
@@ -251,7 +251,7 @@ checks.assert_equal(w["b_served_id"], w["b"], what="the user served for user b")
 # (expect 20x to 60x). Nothing to write: if Part 1 passes and this fails, look for work
 # your handler does per order or per item.
 
-# %% nbgrader={"grade": true, "grade_id": "test_speed", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "test_ep_speed", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 """fast_user_json is at least 5x faster than the baseline on a heavy user (ratio)"""
 speed = checks.assert_faster(
     functools.partial(endpoint_grading.time_handler, fast_user_json),
@@ -263,7 +263,7 @@ speed = checks.assert_faster(
 )
 print(f"speed-up over the baseline: {speed.speedup:.1f}x")
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "answer_report", "locked": false, "points": 4, "schema_version": 3, "solution": true}
+# %% [markdown] nbgrader={"grade": true, "grade_id": "answer_ep_report", "locked": false, "points": 4, "schema_version": 3, "solution": true}
 # ## Part 6 (written, graded by hand, 4 points)
 #
 # Run the lesson's load tests (or `tradeoffs lab endpoint load`) and fill in a table with

@@ -234,6 +234,8 @@ def _hidden_lines(master: NotebookNode, released: NotebookNode) -> set[str]:
 def _summary(cell: NotebookNode) -> str:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
+            if out.get("ename") == "NotImplementedError" and not out.get("evalue"):
+                return "NotImplementedError: the answer this test calls is still the stub"
             return _ANSI.sub("", f"{out.get('ename', '')}: {out.get('evalue', '')}").strip()
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
             return "the test wrote to stderr, which scores 0: " + str(out.get("text", ""))[:200]
@@ -413,37 +415,38 @@ def sanitize_for_feedback(
     hidden line withheld."""
     nb = copy.deepcopy(executed)
     released_by_id = {g: c for c in released.cells if (g := _gid(c))}
-    master_by_id = {g: c for c in master.cells if (g := _gid(c))}
     hidden = _hidden_lines(master, released)
 
-    def leaks(text: str) -> bool:
-        plain = _ANSI.sub("", text)
+    def leaks(out: dict[str, Any]) -> bool:
+        parts = [out.get("text", ""), out.get("evalue", ""), *out.get("traceback", [])]
+        parts += [v if isinstance(v, str) else "".join(v) for v in out.get("data", {}).values()]
+        plain = _ANSI.sub("", "\n".join(str(p) for p in parts))
         return any(line in plain for line in hidden)
 
     for cell in nb.cells:
         gid = _gid(cell)
         if gid in released_by_id and is_test(cell):
             cell.source = released_by_id[gid].source
-            had_hidden = master_by_id[gid].source.strip() != released_by_id[gid].source.strip()
-            if had_hidden:
-                for out in cell.get("outputs", []):
-                    if out.get("output_type") == "error":
-                        out["traceback"] = [f"{out.get('ename', '')}: {out.get('evalue', '')}"]
         if cell.cell_type != "code":
             continue
         kept = []
         for out in cell.get("outputs", []):
-            text = json.dumps(out)
-            if leaks(text):
-                kept.append(
-                    nbformat.v4.new_output(
-                        "stream", name="stdout", text="[output withheld: it showed a hidden test]\n"
-                    )
-                )
-            else:
+            if not leaks(out):
                 kept.append(out)
+            elif out.get("output_type") == "error":  # a hidden test failed: say how, not where
+                short = copy.deepcopy(out)
+                short["traceback"] = [f"{out.get('ename', '')}: {out.get('evalue', '')}"]
+                kept.append(short if not leaks(short) else _withheld())
+            else:
+                kept.append(_withheld())
         cell.outputs = kept
     return nb
+
+
+def _withheld() -> NotebookNode:
+    return nbformat.v4.new_output(
+        "stream", name="stdout", text="[output withheld: it showed a hidden test]\n"
+    )
 
 
 def feedback_html(
