@@ -29,7 +29,7 @@ def test_help_lists_the_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("units", "check", "workspace", "build"):
+    for command in ("units", "check", "workspace", "grade", "lab", "build"):
         assert command in out
 
 

@@ -259,6 +259,7 @@ def test_unreachable_scheduler_is_a_grader_error(tmp_path: Path, course: Course)
             tmp_path / "out",
             limits=Limits(),
             scheduler="tcp://127.0.0.1:9",
+            scheduler_timeout_s=2,
         )
 
 

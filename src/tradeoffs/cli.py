@@ -227,6 +227,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-run unchanged submissions too")
     p.set_defaults(func=cmd_grade)
 
+    p = sub.add_parser("lab", help="run a lab outside Jupyter (e.g. `lab endpoint serve`)")
+    from tradeoffs.labs.endpoint.cli import add_cli as add_endpoint
+
+    add_endpoint(p.add_subparsers(dest="lab", metavar="LAB", required=True))
+
     p = sub.add_parser("build", help="authors: regenerate notebooks from course/ and solutions/")
     p.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")
     p.set_defaults(func=cmd_build)

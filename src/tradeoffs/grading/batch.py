@@ -140,14 +140,14 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[StudentResult]:
                 )
 
 
-def _run_dask(jobs: list[Job], address: str) -> Iterator[StudentResult]:
+def _run_dask(jobs: list[Job], address: str, timeout_s: float) -> Iterator[StudentResult]:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
         raise GradingError("--scheduler needs the `distributed` package") from exc
     try:
-        client = Client(address, timeout=20)
+        client = Client(address, timeout=timeout_s)
     except Exception as exc:
         raise GradingError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
     with client:
@@ -173,6 +173,7 @@ def grade(
     force: bool = False,
     only: Iterable[str] | None = None,
     hide: Iterable[Path] = (),
+    scheduler_timeout_s: float = 20.0,
     progress: Callable[[StudentResult, int, int], None] | None = None,
 ) -> Outcome:
     """Grade `submissions` into `out`; return every student's result (cached ones too)."""
@@ -204,7 +205,9 @@ def grade(
         jobs.append(Job(hidden, sub, limits, digest))
     reused = sorted(results)
     by_student = {s.student: s for s in submissions}
-    runner = _run_dask(jobs, scheduler) if scheduler else _run_local(jobs, workers)
+    runner = (
+        _run_dask(jobs, scheduler, scheduler_timeout_s) if scheduler else _run_local(jobs, workers)
+    )
     for done, result in enumerate(runner, start=1):
         results[result.student] = result
         _write_student(out, assignment, result, by_student[result.student])
