@@ -24,13 +24,14 @@ from pathlib import Path
 
 import pytest
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+from tradeoffs.caching import free_port
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# Debian's layout; the newest installed PostgreSQL.
+PG_BIN = max(
+    Path("/usr/lib/postgresql").glob("*/bin"),
+    default=Path("/usr/lib/postgresql/15/bin"),
+    key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+)
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
@@ -128,18 +129,11 @@ def redis_url() -> Iterator[str]:
             pytest.fail(f"TRADEOFFS_REDIS_URL={url} is set but unreachable: {exc}")
         yield url
         return
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    from tradeoffs.caching import RedisUnavailable, start_redis_server
+
     try:
-        _wait_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        handle = start_redis_server()
+    except RedisUnavailable as exc:
+        pytest.skip(str(exc))
+    with handle:
+        yield handle.url

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tradeoffs.labs.endpoint.cache import FakeClock
+from tradeoffs.caching import FakeClock
 from tradeoffs.labs.endpoint.db import QueryLog, explain, make_engine, sqlite_url
 from tradeoffs.labs.endpoint.handlers import (
     baseline_user_json,
@@ -180,7 +180,7 @@ def replay_cache_trace(
         return load
 
     for t, user_id in trace:
-        clock.now = t
+        clock.set(t)
         value = cache.get_or_load(user_id, loader(user_id))
         if type(value) is not dict or set(value) != {"user_id", "version"}:
             raise TypeError(f"get_or_load returned {value!r:.60}, not the loaded value")
