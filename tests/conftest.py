@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class Executed:
     seconds: float
     errors: list[str]
     stderr: list[str]
+    slowest: list[tuple[float, str]]  # (seconds, "cell N: first line"), slowest first
 
 
 def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
@@ -37,16 +39,23 @@ def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
         timeout=cell_timeout_s,
         kernel_name="python3",
         allow_errors=True,
+        record_timing=True,
         resources={"metadata": {"path": str(workdir)}},
     )
     started = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - started
-    errors, stderr = [], []
+    errors, stderr, timings = [], [], []
     for n, cell in enumerate(nb.cells):
+        stamps = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in stamps and "shell.execute_reply" in stamps:
+            start = datetime.fromisoformat(stamps["iopub.execute_input"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(stamps["shell.execute_reply"].replace("Z", "+00:00"))
+            first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
+            timings.append(((end - start).total_seconds(), f"cell {n}: {first}"))
         for out in cell.get("outputs", []):
             if out.output_type == "error":
                 errors.append(f"cell {n} ({cell.id}): {out.ename}: {out.evalue}")
             elif out.output_type == "stream" and out.name == "stderr":
                 stderr.append(f"cell {n} ({cell.id}): {out.text[:300]}")
-    return Executed(seconds, errors, stderr)
+    return Executed(seconds, errors, stderr, sorted(timings, reverse=True)[:3])

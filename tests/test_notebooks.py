@@ -34,5 +34,6 @@ def test_notebook_runs_clean_within_budget(
     assert not run.stderr, f"{name} wrote to stderr: " + " | ".join(run.stderr)
     assert run.seconds <= unit.time_budget_s, (
         f"{name} took {run.seconds:.0f} s, over its time budget of {unit.time_budget_s:g} s "
-        "in course.toml: make it faster (smaller default sizes) before raising the budget"
+        "in course.toml: make it faster (smaller default sizes) before raising the budget; "
+        "slowest cells: " + "; ".join(f"{s:.1f} s {where}" for s, where in run.slowest)
     )
