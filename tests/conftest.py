@@ -28,6 +28,7 @@ class Executed:
     errors: list[str]
     stderr: list[str]
     slowest: list[tuple[float, str]]  # (seconds, "cell N: first line"), slowest first
+    phases: dict[str, float]  # seconds to start the kernel, run the cells, shut down
 
 
 def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
@@ -42,9 +43,18 @@ def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
         record_timing=True,
         resources={"metadata": {"path": str(workdir)}},
     )
+    marks: dict[str, float] = {}
+    client.on_notebook_start = lambda **_: marks.setdefault("ready", time.perf_counter())
+    client.on_notebook_complete = lambda **_: marks.setdefault("done", time.perf_counter())
     started = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - started
+    ready, done = marks.get("ready", started), marks.get("done", started + seconds)
+    phases = {
+        "kernel start": ready - started,
+        "cells": done - ready,
+        "shutdown": started + seconds - done,
+    }
     errors, stderr, timings = [], [], []
     for n, cell in enumerate(nb.cells):
         stamps = cell.get("metadata", {}).get("execution", {})
@@ -58,4 +68,4 @@ def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
                 errors.append(f"cell {n} ({cell.id}): {out.ename}: {out.evalue}")
             elif out.output_type == "stream" and out.name == "stderr":
                 stderr.append(f"cell {n} ({cell.id}): {out.text[:300]}")
-    return Executed(seconds, errors, stderr, sorted(timings, reverse=True)[:3])
+    return Executed(seconds, errors, stderr, sorted(timings, reverse=True)[:3], phases)

@@ -35,5 +35,8 @@ def test_notebook_runs_clean_within_budget(
     assert run.seconds <= unit.time_budget_s, (
         f"{name} took {run.seconds:.0f} s, over its time budget of {unit.time_budget_s:g} s "
         "in course.toml: make it faster (smaller default sizes) before raising the budget; "
-        "slowest cells: " + "; ".join(f"{s:.1f} s {where}" for s, where in run.slowest)
+        "slowest cells: "
+        + "; ".join(f"{s:.1f} s {where}" for s, where in run.slowest)
+        + "; phases: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in run.phases.items())
     )
