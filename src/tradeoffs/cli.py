@@ -10,9 +10,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tradeoffs import __version__
-from tradeoffs.catalog import CatalogueError, Course, load
-from tradeoffs.grading.build import BuildError
+# jsonschema (under nbformat) compiles an IRI grammar at import when `rfc3987_syntax` is
+# installed: a second of start-up for every command (python -X importtime). Notebook
+# schemas use no IRI formats, so the command does without it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from tradeoffs import __version__  # noqa: E402
+from tradeoffs.catalog import CatalogueError, Course, load  # noqa: E402
+from tradeoffs.grading.build import BuildError  # noqa: E402
 
 
 def _course(args: argparse.Namespace) -> Course:
