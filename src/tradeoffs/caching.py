@@ -44,6 +44,10 @@ import cachetools
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradeoffs._validate import count as _count
+from tradeoffs._validate import fraction as _fraction
+from tradeoffs._validate import non_negative as _non_negative
+from tradeoffs._validate import positive as _positive
 from tradeoffs.metrics import PRICE_TABLE, cost_per_million_usd, instances_needed, percentiles
 
 __all__ = [
@@ -95,35 +99,6 @@ __all__ = [
 HOURS_PER_MONTH = 730.0
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
 REDIS_URL_ENV = "TRADEOFFS_REDIS_URL"
-
-
-def _positive(value: float, name: str) -> float:
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return v
-
-
-def _non_negative(value: float, name: str) -> float:
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
-    return v
-
-
-def _count(value: int, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return int(value)
-
-
-def _fraction(value: float, name: str) -> float:
-    v = float(value)
-    if not 0.0 <= v <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
-    return v
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ import numpy as np
 from hdrh.histogram import HdrHistogram
 from numpy.typing import ArrayLike, NDArray
 
+from tradeoffs._validate import non_negative as _check_non_negative
+from tradeoffs._validate import positive as _check_positive
+
 __all__ = [
     "HISTOGRAM_UNITS_PER_MS",
     "PRICE_TABLE",
@@ -100,20 +103,6 @@ def _check_q(q: float) -> float:
     if not 0.0 <= qf <= 100.0 or math.isnan(qf):
         raise ValueError(f"q={q!r} is out of range: percentiles are given in [0, 100]")
     return qf
-
-
-def _check_positive(value: float, name: str) -> float:
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return v
-
-
-def _check_non_negative(value: float, name: str) -> float:
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
-    return v
 
 
 def _check_utilisation(value: float) -> float:
