@@ -27,6 +27,9 @@ import nbformat
 from nbformat import NotebookNode
 
 from tradeoffs.grading import _guard
+from tradeoffs.grading.cells import grade_id as _gid
+from tradeoffs.grading.cells import is_answer, is_locked, is_test
+from tradeoffs.grading.cells import meta as _meta
 from tradeoffs.grading.runner import CRASH, OOM, TIMEOUT, execute
 from tradeoffs.grading.sandbox import Limits
 from tradeoffs.grading.submissions import Submission, match_notebooks
@@ -39,30 +42,6 @@ GRADER_ERROR = "grader-error"
 GRADER_VERSION = "1"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def _meta(cell: NotebookNode) -> dict[str, Any]:
-    return dict(cell.get("metadata", {}).get("nbgrader", {}))
-
-
-def _gid(cell: NotebookNode) -> str | None:
-    gid = _meta(cell).get("grade_id")
-    return str(gid) if gid else None
-
-
-def is_test(cell: NotebookNode) -> bool:
-    m = _meta(cell)
-    return bool(m.get("grade")) and not m.get("solution") and cell.cell_type == "code"
-
-
-def is_answer(cell: NotebookNode) -> bool:
-    """A cell the learner writes (code or a written answer)."""
-    return bool(_meta(cell).get("solution"))
-
-
-def is_locked(cell: NotebookNode) -> bool:
-    m = _meta(cell)
-    return bool(m.get("locked")) or (bool(m.get("grade")) and not m.get("solution"))
 
 
 @dataclass

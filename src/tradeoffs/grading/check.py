@@ -22,6 +22,7 @@ from nbformat import NotebookNode
 
 from tradeoffs.catalog import Course, Unit
 from tradeoffs.grading.build import source_notebook
+from tradeoffs.grading.cells import is_manual, is_test
 from tradeoffs.grading.config import nbgrader_config
 
 ANSWER_STUB = "YOUR ANSWER HERE"
@@ -72,16 +73,6 @@ class NotebookVerdict:
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def _is_autograded(cell: NotebookNode) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
-
-
-def _is_manual(cell: NotebookNode) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("grade")) and bool(meta.get("solution"))
-
-
 def graded_cells(nb: NotebookNode) -> dict[str, float]:
     """grade_id -> points for every graded cell (autograded and manual)."""
     return {
@@ -92,7 +83,7 @@ def graded_cells(nb: NotebookNode) -> dict[str, float]:
 
 
 def autograded_ids(nb: NotebookNode) -> list[str]:
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if _is_autograded(c)]
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if is_test(c)]
 
 
 def run_tests(course: Course, nb: NotebookNode, workdir: Path | None = None) -> NotebookVerdict:
@@ -116,9 +107,9 @@ def run_tests(course: Course, nb: NotebookNode, workdir: Path | None = None) -> 
     ):
         executed = validator._preprocess(work)
     for cell in executed.cells:
-        if _is_manual(cell) and ANSWER_STUB in cell.source:
+        if is_manual(cell) and ANSWER_STUB in cell.source:
             verdict.unanswered.append(cell.metadata["nbgrader"]["grade_id"])
-        if not _is_autograded(cell):
+        if not is_test(cell):
             continue
         score, max_score = utils.determine_grade(cell, validator.log)
         error = "" if score == max_score else _ANSI.sub("", validator._extract_error(cell))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from traitlets.config import Config, PyFileConfigLoader
 
 from tradeoffs.catalog import Course
@@ -23,8 +21,3 @@ def nbgrader_config(course: Course) -> Config:
 def cell_timeout_s(course: Course) -> int:
     """The per-cell execution timeout nbgrader uses for this course."""
     return int(nbgrader_config(course).Execute.timeout)
-
-
-def config_dir(course: Course) -> Path:
-    """Folder that holds nbgrader_config.py (for JUPYTER_CONFIG_PATH)."""
-    return (course.root / CONFIG_FILE).parent
