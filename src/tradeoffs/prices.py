@@ -1,0 +1,133 @@
+"""The course's one price book: every lesson, widget and exercise prices from here.
+
+All prices are **illustrative list prices**: round numbers of the order public clouds
+charged in one region in the mid-2020s (on-demand, before discounts), chosen so the
+trade-offs come out with realistic proportions. They are not a quote and they date
+quickly: change a number here and every unit that uses it moves with it. To price your
+own system, copy your provider's current price page into these tables.
+
+Each table says when it was written (`AS_OF`) and what it was modelled on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AS_OF = "2026-11"
+"""When these tables were last compared with public price pages."""
+
+HOURS_PER_MONTH = 730.0
+"""Hours in the average month (8,760 h / 12) that cloud bills use."""
+
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
+
+
+# ------------------------------------------------------------------------ compute
+
+
+@dataclass(frozen=True)
+class InstancePrice:
+    """One machine type: its size and its on-demand price (US dollars per hour)."""
+
+    name: str
+    vcpus: int
+    memory_gib: float
+    cost_usd_per_hour: float
+    gpus: int = 0
+
+
+INSTANCES: dict[str, InstancePrice] = {
+    p.name: p
+    for p in (
+        InstancePrice("general.large", vcpus=2, memory_gib=8, cost_usd_per_hour=0.10),
+        InstancePrice("general.xlarge", vcpus=4, memory_gib=16, cost_usd_per_hour=0.20),
+        InstancePrice("general.2xlarge", vcpus=8, memory_gib=32, cost_usd_per_hour=0.40),
+        InstancePrice("compute.2xlarge", vcpus=8, memory_gib=16, cost_usd_per_hour=0.34),
+        InstancePrice("gpu.xlarge", vcpus=4, memory_gib=16, cost_usd_per_hour=1.00, gpus=1),
+    )
+}
+"""General-purpose and compute machines, modelled on the m/c families' per-vCPU prices
+(about 0.05 USD per vCPU-hour) and a small single-GPU machine."""
+
+VCPU_HOUR_USD: dict[str, float] = {
+    "on-demand VM": 0.045,
+    "spot VM": 0.015,
+    "serverless function": 0.106,
+}
+"""USD per vCPU-hour by way of buying it: a general-purpose VM (2 vCPU at about
+0.09 USD/h); the same VM preemptible (spot), about a third of the price; a function with
+1 vCPU (1,769 MB at 0.0000166667 USD per GB-second)."""
+
+
+# ------------------------------------------------------------------------ caches and databases
+
+
+@dataclass(frozen=True)
+class CacheNodePrice:
+    """A managed cache node type (Redis/Valkey): usable memory and USD per hour."""
+
+    name: str
+    memory_gib: float
+    cost_usd_per_hour: float
+
+
+CACHE_NODES: dict[str, CacheNodePrice] = {
+    p.name: p
+    for p in (
+        CacheNodePrice("cache.micro", memory_gib=0.5, cost_usd_per_hour=0.02),
+        CacheNodePrice("cache.small", memory_gib=1.5, cost_usd_per_hour=0.04),
+        CacheNodePrice("cache.medium", memory_gib=3.0, cost_usd_per_hour=0.07),
+        CacheNodePrice("cache.large", memory_gib=6.5, cost_usd_per_hour=0.16),
+        CacheNodePrice("cache.xlarge", memory_gib=13.0, cost_usd_per_hour=0.32),
+        CacheNodePrice("cache.2xlarge", memory_gib=26.0, cost_usd_per_hour=0.64),
+    )
+}
+"""Managed cache nodes, modelled on ElastiCache/Memorystore on-demand node prices."""
+
+
+@dataclass(frozen=True)
+class DatabasePrice:
+    """A managed relational database instance: size, USD per hour, simple reads it serves."""
+
+    name: str
+    vcpus: int
+    memory_gib: float
+    cost_usd_per_hour: float
+    capacity_qps: float  # simple indexed reads per second at full load (a rule of thumb)
+
+
+DATABASES: dict[str, DatabasePrice] = {
+    p.name: p
+    for p in (
+        DatabasePrice(
+            "db.medium", vcpus=2, memory_gib=8, cost_usd_per_hour=0.18, capacity_qps=1_500
+        ),
+        DatabasePrice(
+            "db.large", vcpus=2, memory_gib=16, cost_usd_per_hour=0.36, capacity_qps=3_000
+        ),
+        DatabasePrice(
+            "db.xlarge", vcpus=4, memory_gib=32, cost_usd_per_hour=0.72, capacity_qps=6_000
+        ),
+    )
+}
+"""Managed PostgreSQL instances, modelled on RDS/Cloud SQL single-zone on-demand prices
+(a multi-zone standby doubles the price)."""
+
+
+# ------------------------------------------------------------------------ network and storage
+
+EGRESS_USD_PER_GB: dict[str, float] = {
+    "origin_to_internet": 0.09,
+    "cdn_to_internet": 0.06,
+    "origin_to_cdn": 0.01,
+}
+"""Data transfer per GB (decimal): an origin in a cloud region serving users directly, a
+CDN serving them, and the origin filling the CDN's edges."""
+
+STORAGE_USD_PER_GB_MONTH: dict[str, float] = {
+    "object_standard": 0.023,
+    "object_infrequent": 0.0125,
+    "block_ssd": 0.08,
+}
+"""Storage per GB-month: object storage (standard and infrequent-access tiers) and SSD
+block volumes."""
