@@ -15,7 +15,7 @@ import math
 import numpy as np
 from hdrh.histogram import HdrHistogram
 
-from tradeoffs.grading import checks
+from tradeoffs import checks
 
 # %% [markdown]
 # ## Part 1: nearest-rank percentiles (3 points)

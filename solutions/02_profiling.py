@@ -24,7 +24,7 @@ import hashlib
 import pstats
 import time
 
-from tradeoffs.grading import checks
+from tradeoffs import checks
 from tradeoffs.labs import scoring
 from tradeoffs.labs.scoring import make_data, score_accounts
 from tradeoffs.labs.scoring.slow import BP_PER_UNIT, audit_line

@@ -15,9 +15,8 @@ import time
 
 import cachetools
 
-from tradeoffs import caching
+from tradeoffs import caching, checks
 from tradeoffs.caching import FakeClock
-from tradeoffs.grading import checks
 
 # %% [markdown]
 # ## Part 1: a TTL+LRU cache-aside wrapper (4 points)

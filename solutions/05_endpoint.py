@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import select  # noqa: F401  (yours to use)
 from sqlalchemy.orm import Session, joinedload, selectinload  # noqa: F401
 
-from tradeoffs.grading import checks
+from tradeoffs import checks
 from tradeoffs.labs.endpoint import (
     Order,
     OrderItem,

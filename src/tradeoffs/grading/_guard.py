@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-_CHECKS = "tradeoffs.grading.checks"
+_CHECKS = "tradeoffs.checks"
 _TIME_NAMES = (
     "perf_counter",
     "perf_counter_ns",

@@ -2,7 +2,7 @@
 
 Each check builds its own fresh SQLite database and engine, installs its own query
 counter, and is meant to run in a fresh process through
-:func:`tradeoffs.grading.checks.run_isolated`, so nothing the learner patched in the
+:func:`tradeoffs.checks.run_isolated`, so nothing the learner patched in the
 kernel (the counter, the clock, the baseline) takes part. Results come back as plain
 values (JSON-ready dicts, ints, strings).
 """

@@ -175,7 +175,7 @@ class _PlainUnpickler(pickle.Unpickler):
         ("numpy._core.multiarray", "scalar"),
         ("numpy._core.numeric", "_frombuffer"),
         ("numpy.core.numeric", "_frombuffer"),
-        ("tradeoffs.grading.checks", "SpeedResult"),
+        ("tradeoffs.checks", "SpeedResult"),
     }
 
     def find_class(self, module: str, name: str) -> Any:
@@ -201,7 +201,7 @@ def _run_child(job: tuple[Any, ...], timeout_s: float, what: str) -> Any:
         env = dict(os.environ, TRADEOFFS_RESULT=result_path, PYTHONPATH=path)
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", "tradeoffs.grading._isolated"],
+                [sys.executable, "-m", "tradeoffs.checks._child"],
                 input=payload,
                 capture_output=True,
                 timeout=timeout_s,
@@ -288,3 +288,25 @@ def assert_faster(
             f"{result.reference_median_s * 1e3:.2f} ms); expected at least {at_least:g}x"
         )
     return result
+
+
+# ---------------------------------------------------------------- crossing to the learner
+
+_TRANSFERABLE: dict[str, type] = {}
+
+
+def transferable(cls: type) -> type:
+    """Class decorator: instances of this dataclass or NamedTuple may be passed to and
+    returned from learner code in graded tests (they cross as their fields)."""
+    _TRANSFERABLE[f"{cls.__module__}:{cls.__qualname__}"] = cls
+    return cls
+
+
+def inside(factory: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """An object made by `factory(*args, **kwargs)` in the learner's process.
+
+    Use it for what cannot cross as plain data (a database session, a model, a file):
+    `factory` must be a function of the `tradeoffs` package. In the learner's own kernel
+    this simply calls it.
+    """
+    return factory(*args, **kwargs)

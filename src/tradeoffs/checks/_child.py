@@ -25,7 +25,7 @@ def _speed(
     repeats: int,
     warmup: int,
 ) -> Any:
-    from tradeoffs.grading.checks import SpeedResult
+    from tradeoffs.checks import SpeedResult
 
     for _ in range(warmup):
         candidate(*args, **kwargs)
