@@ -23,13 +23,13 @@ from pathlib import Path
 
 import nbformat
 
-from tradeoffs.catalog import load
-from tradeoffs.grading.build import (
+from tradeoffs.authoring.build import (
     dumps,
     reference_submission,
     source_notebook,
     student_notebook,
 )
+from tradeoffs.catalog import load
 
 UNIT = "01_metrics"
 

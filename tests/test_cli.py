@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tradeoffs.authoring.build import dumps, source_notebook
 from tradeoffs.catalog import Course
 from tradeoffs.cli import main
-from tradeoffs.grading.build import dumps, source_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tradeoffs.authoring import build
 from tradeoffs.catalog import Course
-from tradeoffs.grading import build
 from tradeoffs.grading.check import autograded_ids, graded_cells
 
 UNIT_ID = re.compile(r"^\d\d_[a-z][a-z0-9_]*$")

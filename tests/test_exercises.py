@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tradeoffs.authoring.build import source_notebook
 from tradeoffs.catalog import Course, load
-from tradeoffs.grading.build import source_notebook
 from tradeoffs.grading.check import (
     autograded_ids,
     run_tests,

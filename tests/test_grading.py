@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from tradeoffs.catalog import Course, load
-from tradeoffs.cli import main
-from tradeoffs.grading import batch
-from tradeoffs.grading.autograde import assemble
-from tradeoffs.grading.build import (
+from tradeoffs.authoring.build import (
     dumps,
     reference_submission,
     source_notebook,
     student_notebook,
 )
+from tradeoffs.catalog import Course, load
+from tradeoffs.cli import main
+from tradeoffs.grading import batch
+from tradeoffs.grading.autograde import assemble
 from tradeoffs.grading.sandbox import Limits
 from tradeoffs.grading.submissions import find_submissions
 

@@ -21,9 +21,9 @@ from typing import Any
 import nbformat
 import pytest
 
+from tradeoffs.authoring.build import dumps, reference_submission, student_notebook
 from tradeoffs.catalog import Course
 from tradeoffs.grading import batch
-from tradeoffs.grading.build import dumps, reference_submission, student_notebook
 from tradeoffs.grading.sandbox import Limits, can_isolate
 from tradeoffs.grading.submissions import find_submissions
 

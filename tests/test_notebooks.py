@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import execute_notebook
 
+from tradeoffs.authoring.build import read_source, source_notebook
+from tradeoffs.authoring.config import cell_timeout_s
 from tradeoffs.catalog import Course, load
-from tradeoffs.grading.build import read_source, source_notebook
-from tradeoffs.grading.config import cell_timeout_s
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load(ROOT)

@@ -16,8 +16,8 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from tradeoffs import __version__  # noqa: E402
+from tradeoffs.authoring.build import BuildError  # noqa: E402
 from tradeoffs.catalog import CatalogueError, Course, load  # noqa: E402
-from tradeoffs.grading.build import BuildError  # noqa: E402
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -34,7 +34,7 @@ def cmd_units(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from tradeoffs.grading import build
+    from tradeoffs.authoring import build
 
     course = _course(args)
     if args.check:

@@ -1,9 +1,10 @@
-"""Child side of `checks.run_isolated` / `checks.speed_ratio`.
+"""Child side of `checks.isolated`: runs one cloudpickled job, writes a plain result.
 
-Reads a cloudpickled job on stdin, runs it, and writes ("ok", value) or
-("error", message) to the file named by $TRADEOFFS_RESULT. The clock is bound
-to a local before any learner code is unpickled, so patching
-`time.perf_counter` from inside the learner's function changes nothing here.
+Reads the job on stdin and writes ("ok", value) or ("error", message) to the file named
+by $TRADEOFFS_RESULT. The clock and tracemalloc are bound before any learner code is
+unpickled, so patching them from inside the learner's function changes nothing here.
+This is the learner-side check's own small timer, kept apart from the lessons' timing
+helpers on purpose: it must depend on nothing a learner's code could have replaced.
 """
 
 from __future__ import annotations
@@ -13,20 +14,22 @@ import pickle
 import statistics
 import sys
 import time
+import tracemalloc
 from typing import Any
+
+_clock = time.perf_counter
+_trace_start, _trace_stop = tracemalloc.start, tracemalloc.stop
+_trace_reset, _trace_read = tracemalloc.reset_peak, tracemalloc.get_traced_memory
 
 
 def _speed(
-    clock: Any,
     candidate: Any,
     reference: Any,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     repeats: int,
     warmup: int,
-) -> Any:
-    from tradeoffs.checks import SpeedResult
-
+) -> tuple[float, float]:
     for _ in range(warmup):
         candidate(*args, **kwargs)
         reference(*args, **kwargs)
@@ -35,14 +38,25 @@ def _speed(
     for i in range(repeats):
         order = ((candidate, cand), (reference, ref))
         for fn, times in order if i % 2 == 0 else order[::-1]:
-            start = clock()
+            start = _clock()
             fn(*args, **kwargs)
-            times.append(clock() - start)
-    return SpeedResult(statistics.median(cand), statistics.median(ref), repeats)
+            times.append(_clock() - start)
+    return statistics.median(cand), statistics.median(ref)
+
+
+def _peak(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    _trace_start()
+    try:
+        _trace_reset()
+        base, _ = _trace_read()
+        fn(*args, **kwargs)
+        _, peak = _trace_read()
+    finally:
+        _trace_stop()
+    return int(peak - base)
 
 
 def main() -> int:
-    clock = time.perf_counter
     result_path = os.environ["TRADEOFFS_RESULT"]
     import cloudpickle
 
@@ -51,8 +65,11 @@ def main() -> int:
         if job[0] == "call":
             _, fn, args, kwargs = job
             value: Any = fn(*args, **kwargs)
-        else:
-            value = _speed(clock, *job[1:])
+        elif job[0] == "speed":
+            value = _speed(*job[1:])
+        else:  # "memory": the reference runs second, so a candidate cannot lean on warm-up
+            _, candidate, reference, args, kwargs = job
+            value = (_peak(candidate, args, kwargs), _peak(reference, args, kwargs))
         outcome: tuple[str, Any] = ("ok", value)
     except Exception as exc:  # reported to the learner, not raised here
         outcome = ("error", f"{type(exc).__name__}: {exc}")

@@ -26,10 +26,10 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from tradeoffs.authoring.cells import grade_id as _gid
+from tradeoffs.authoring.cells import is_answer, is_locked, is_test
+from tradeoffs.authoring.cells import meta as _meta
 from tradeoffs.grading import _guard
-from tradeoffs.grading.cells import grade_id as _gid
-from tradeoffs.grading.cells import is_answer, is_locked, is_test
-from tradeoffs.grading.cells import meta as _meta
 from tradeoffs.grading.runner import CRASH, OOM, TIMEOUT, execute
 from tradeoffs.grading.sandbox import Limits
 from tradeoffs.grading.submissions import Submission, match_notebooks

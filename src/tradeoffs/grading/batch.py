@@ -30,6 +30,8 @@ from typing import Any
 
 import nbformat
 
+from tradeoffs.authoring.build import release_notebook, source_notebook
+from tradeoffs.authoring.config import nbgrader_config
 from tradeoffs.catalog import Course, Unit
 from tradeoffs.grading.autograde import (
     GRADER_ERROR,
@@ -38,8 +40,6 @@ from tradeoffs.grading.autograde import (
     StudentResult,
     grade_submission,
 )
-from tradeoffs.grading.build import release_notebook, source_notebook
-from tradeoffs.grading.config import nbgrader_config
 from tradeoffs.grading.sandbox import Limits
 from tradeoffs.grading.submissions import Submission
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from tradeoffs.authoring.build import source_notebook
+from tradeoffs.authoring.cells import is_manual, is_test
+from tradeoffs.authoring.config import nbgrader_config
 from tradeoffs.catalog import Course, Unit
-from tradeoffs.grading.build import source_notebook
-from tradeoffs.grading.cells import is_manual, is_test
-from tradeoffs.grading.config import nbgrader_config
 
 ANSWER_STUB = "YOUR ANSWER HERE"
 

@@ -20,8 +20,8 @@ import nbformat
 from nbformat import NotebookNode
 from traitlets.config import Config
 
+from tradeoffs.authoring.config import nbgrader_config
 from tradeoffs.catalog import Course, Unit
-from tradeoffs.grading.config import nbgrader_config
 
 REBUILD = "make build"  # the command a generated file's header names
 
