@@ -8,9 +8,9 @@
 # check measured as a ratio, and a written answer.
 #
 # Write your code where it says `# YOUR CODE HERE` (delete the `raise NotImplementedError()`
-# line), then run the test cell below it. The tests run your functions in a fresh Python
-# process, on their own fresh database, with their own query counter. Check your work at
-# any time with `tradeoffs check exercises/05_endpoint`.
+# line), then run the test cell below it. The tests give your functions a fresh database of
+# their own and count every statement it receives on their side. Check your work at any time
+# with `tradeoffs check exercises/05_endpoint`.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import functools
@@ -33,11 +33,11 @@ from tradeoffs.labs.endpoint import (
     sqlite_url,
     user_json,
 )
-from tradeoffs.labs.endpoint import grading as endpoint_grading
+from tradeoffs.labs.endpoint import exercise as endpoint_exercise
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="exercise05-"))
 DB_PATH = str(WORKDIR / "shop.db")
-shop = endpoint_grading.exercise_database(DB_PATH)
+shop = endpoint_exercise.exercise_database(DB_PATH)
 HEAVY = shop.heavy_user_ids[0]
 engine = make_engine(sqlite_url(DB_PATH), round_trip_ms=0)  # no modelled delay: count queries
 
@@ -74,22 +74,25 @@ def fast_user_json(session, user_id):
 
 # %% nbgrader={"grade": true, "grade_id": "test_ep_handler", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 """fast_user_json returns the baseline's JSON in at most 4 queries"""
-result = checks.run_isolated(endpoint_grading.check_handler, fast_user_json, what="fast_user_json")
-for uid, got, want, n in zip(
-    result["ids"], result["got"], result["want"], result["queries"], strict=True
-):
-    checks.assert_equal(got, want, what=f"fast_user_json(session, {uid})")
-    assert n <= 4, (
-        f"fast_user_json(session, {uid}) issued {n} queries, expected at most 4 "
-        f"(the baseline issues {result['baseline_queries'][result['ids'].index(uid)]})"
-    )
+with endpoint_exercise.ExerciseDatabase(seed=5) as db:
+    for uid in db.probe_user_ids():
+        session = checks.inside(endpoint_exercise.remote_session, db.serve)
+        db.statements = 0
+        got = fast_user_json(session, uid)
+        n = db.statements
+        checks.assert_equal(got, db.expected_json(uid), what=f"fast_user_json(session, {uid})")
+        assert n <= 4, f"fast_user_json(session, {uid}) issued {n} queries, expected at most 4"
 ### BEGIN HIDDEN TESTS
-_r = checks.run_isolated(
-    endpoint_grading.check_handler, fast_user_json, (987654, 3), 9, what="fast_user_json"
-)
-for _uid, _got, _want, _n in zip(_r["ids"], _r["got"], _r["want"], _r["queries"], strict=True):
-    checks.assert_equal(_got, _want, what=f"fast_user_json(session, {_uid}) (seed 9)")
-    assert _n <= 4, f"fast_user_json(session, {_uid}) issued {_n} queries (seed 9)"
+with endpoint_exercise.ExerciseDatabase(seed=9) as _db:
+    for _uid in _db.probe_user_ids(987654, 3):
+        _session = checks.inside(endpoint_exercise.remote_session, _db.serve)
+        _db.statements = 0
+        _got = fast_user_json(_session, _uid)
+        _n = _db.statements
+        checks.assert_equal(
+            _got, _db.expected_json(_uid), what=f"fast_user_json(session, {_uid}) (seed 9)"
+        )
+        assert _n <= 4, f"fast_user_json(session, {_uid}) issued {_n} queries (seed 9)"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -118,20 +121,21 @@ def add_recent_orders_index(engine):
 
 # %% nbgrader={"grade": true, "grade_id": "test_ep_index", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 """the recent-orders query searches an index and needs no sort"""
-plans = checks.run_isolated(
-    endpoint_grading.check_index, add_recent_orders_index, what="add_recent_orders_index"
-)
-print("before:", plans["before"])
-print("after: ", plans["after"])
-assert endpoint_grading.plan_uses_index(plans["after"]), (
-    f"after add_recent_orders_index the plan is {plans['after']}; expected a SEARCH of "
-    "orders using an index and no TEMP B-TREE (sort)"
-)
+with endpoint_exercise.ExerciseDatabase(seed=5) as db:
+    heavy = db.summary.heavy_user_ids[0]
+    print("before:", db.recent_orders_plan(heavy))
+    add_recent_orders_index(checks.inside(endpoint_exercise.remote_engine, db.serve))
+    after = db.recent_orders_plan(heavy)
+    print("after: ", after)
+    assert endpoint_exercise.plan_uses_index(after), (
+        f"after add_recent_orders_index the plan is {after}; expected a SEARCH of "
+        "orders using an index and no TEMP B-TREE (sort)"
+    )
 ### BEGIN HIDDEN TESTS
-_plans = checks.run_isolated(
-    endpoint_grading.check_index, add_recent_orders_index, 11, what="add_recent_orders_index"
-)
-assert endpoint_grading.plan_uses_index(_plans["after"]), f"plan (seed 11): {_plans['after']}"
+with endpoint_exercise.ExerciseDatabase(seed=11) as _db:
+    add_recent_orders_index(checks.inside(endpoint_exercise.remote_engine, _db.serve))
+    _plan = _db.recent_orders_plan(_db.summary.heavy_user_ids[1])
+    assert endpoint_exercise.plan_uses_index(_plan), f"plan (seed 11): {_plan}"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -176,10 +180,10 @@ class TTLCache:
 
 # %% nbgrader={"grade": true, "grade_id": "test_ep_cache", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 """TTLCache gives the exact hits and misses of a seeded trace on a fake clock"""
-trace = endpoint_grading.cache_trace(seed=0)
-want = endpoint_grading.replay_cache_trace(endpoint_grading.ReferenceCache, trace, 10.0)
+trace = endpoint_exercise.cache_trace(seed=0)
+want = endpoint_exercise.replay_cache_trace(endpoint_exercise.ReferenceCache, trace, 10.0)
 got = checks.run_isolated(
-    endpoint_grading.replay_cache_trace, TTLCache, trace, 10.0, what="TTLCache"
+    endpoint_exercise.replay_cache_trace, TTLCache, trace, 10.0, what="TTLCache"
 )
 checks.assert_equal(
     (got["hits"], got["misses"]),
@@ -189,10 +193,10 @@ checks.assert_equal(
 checks.assert_equal(got["served"], want["served"], what="the values TTLCache served")
 ### BEGIN HIDDEN TESTS
 for _seed, _ttl in ((3, 7.0), (4, 1.0), (5, 30.0)):
-    _trace = endpoint_grading.cache_trace(seed=_seed, n=300, n_keys=8)
-    _want = endpoint_grading.replay_cache_trace(endpoint_grading.ReferenceCache, _trace, _ttl)
+    _trace = endpoint_exercise.cache_trace(seed=_seed, n=300, n_keys=8)
+    _want = endpoint_exercise.replay_cache_trace(endpoint_exercise.ReferenceCache, _trace, _ttl)
     _got = checks.run_isolated(
-        endpoint_grading.replay_cache_trace, TTLCache, _trace, _ttl, what="TTLCache"
+        endpoint_exercise.replay_cache_trace, TTLCache, _trace, _ttl, what="TTLCache"
     )
     checks.assert_equal(
         _got["served"], _want["served"], what=f"TTLCache(ttl_s={_ttl}) on trace seed {_seed}"
@@ -222,7 +226,9 @@ def change_email(session, cache, user_id, email):
 
 # %% nbgrader={"grade": true, "grade_id": "test_ep_invalidation", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 """after change_email the next read serves the new email; other entries stay cached"""
-w = checks.run_isolated(endpoint_grading.check_invalidation, change_email, what="change_email")
+with endpoint_exercise.ExerciseDatabase(seed=5) as db:
+    session = checks.inside(endpoint_exercise.remote_session, db.serve)
+    w = endpoint_exercise.write_path(change_email, db, session)
 checks.assert_equal(
     w["db_email"], w["new_email"], what="the email in the database after change_email"
 )
@@ -253,14 +259,17 @@ checks.assert_equal(w["b_served_id"], w["b"], what="the user served for user b")
 
 # %% nbgrader={"grade": true, "grade_id": "test_ep_speed", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 """fast_user_json is at least 5x faster than the baseline on a heavy user (ratio)"""
-speed = checks.assert_faster(
-    functools.partial(endpoint_grading.time_handler, fast_user_json),
-    functools.partial(endpoint_grading.time_handler, baseline_user_json),
-    (DB_PATH, HEAVY, 1.0),
-    at_least=5.0,
-    what=f"fast_user_json(session, {HEAVY}) with a 1 ms round trip",
-    repeats=5,
-)
+with endpoint_exercise.ExerciseDatabase(seed=5, round_trip_ms=1.0) as db:
+    heavy = db.summary.heavy_user_ids[0]
+    speed = checks.assert_faster(
+        functools.partial(endpoint_exercise.serve_user, fast_user_json),
+        functools.partial(endpoint_exercise.serve_user, baseline_user_json),
+        (db.serve, heavy),
+        at_least=5.0,
+        what=f"fast_user_json(session, {heavy}) with a 1 ms round trip",
+        repeats=5,
+        clock="wall",
+    )
 print(f"speed-up over the baseline: {speed.speedup:.1f}x")
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "answer_ep_report", "locked": false, "points": 4, "schema_version": 3, "solution": true}

@@ -60,7 +60,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from tradeoffs.grading.check import read_notebook, run_tests, unit_of
+    from tradeoffs.grading.check import check_notebook, read_notebook, unit_of
 
     course = _course(args)
     try:
@@ -69,9 +69,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"tradeoffs check: {exc}", file=sys.stderr)
         return 2
-    print(f"{unit.id}: running {path} top to bottom (a fresh kernel)...", flush=True)
+    print(f"{unit.id}: running {path} top to bottom (a fresh process)...", flush=True)
     started = time.perf_counter()
-    verdict = run_tests(course, nb, workdir=path.parent.resolve())
+    verdict = check_notebook(course, unit, nb, workdir=path.parent.resolve())
     elapsed = time.perf_counter() - started
     for grade_id, test in verdict.tests.items():
         mark = "pass" if test.passed else "FAIL"
@@ -80,6 +80,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             summary = test.summary
             if summary.startswith("NotImplementedError"):
                 summary = "still the unsolved stub: write your code and delete the raise line"
+            elif test.status not in ("", "failed"):
+                summary = f"[{test.status}] {summary}"
             print(f"        {summary}")
             hint = unit.hints.get(grade_id)
             if hint:
@@ -164,7 +166,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             force=args.force,
             only=args.student,
-            hide=[Path(args.submissions)],
             progress=progress,
         )
     except batch.GradingError as exc:

@@ -136,9 +136,22 @@ def reference_submission(course: Course, unit: Unit) -> NotebookNode:
     return nb
 
 
-def release_notebook(source: NotebookNode, assignment_id: str, config: Config) -> NotebookNode:
+# Settings that name a file, relative to the course folder in a course's own config.
+_PATH_SETTINGS = (("IncludeHeaderFooter", "header"), ("IncludeHeaderFooter", "footer"))
+
+
+def release_notebook(
+    source: NotebookNode,
+    assignment_id: str,
+    config: Config,
+    course_dir: Path | None = None,
+) -> NotebookNode:
     """Run nbgrader's GenerateAssignment on one master notebook, in a temporary course root
-    (no gradebook, no folders left behind), and return the student version."""
+    (no gradebook, no folders left behind), and return the student version. Paths in the
+    settings are resolved against `course_dir` (the course they came from), and when
+    nbgrader fails, its own log is part of the error."""
+    import io
+
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
@@ -147,21 +160,34 @@ def release_notebook(source: NotebookNode, assignment_id: str, config: Config) -
         folder.mkdir(parents=True)
         (folder / f"{assignment_id}.ipynb").write_bytes(dumps(source))
         config = Config(config)
+        if course_dir is not None:
+            for section, name in _PATH_SETTINGS:
+                value = config[section].get(name) if section in config else None
+                if isinstance(value, str) and value and not Path(value).is_absolute():
+                    config[section][name] = str((Path(course_dir) / value).resolve())
         config.CourseDirectory.root = tmp
         config.CourseDirectory.assignment_id = assignment_id
         config.GenerateAssignment.no_database = True
         config.SaveCells.enabled = False
         coursedir = CourseDirectory(config=config)
         converter = GenerateAssignment(coursedir=coursedir, config=config)
+        log = io.StringIO()
+        handler = logging.StreamHandler(log)
+        converter.log.addHandler(handler)
         converter.log.setLevel(logging.ERROR)
         coursedir.log.setLevel(logging.ERROR)
         try:
             converter.start()
         except BaseException as exc:  # nbgrader exits via SystemExit on bad metadata
+            said = log.getvalue().strip()
             raise BuildError(
-                f"nbgrader generate_assignment failed ({exc!r}); "
-                "check the cell headers' nbgrader metadata and the BEGIN/END markers"
+                f"nbgrader generate_assignment failed ({exc!r})"
+                + (f"; nbgrader said:\n{said}" if said else "")
+                + "\nCheck the cell headers' nbgrader metadata, the BEGIN/END markers and "
+                "the paths in nbgrader_config.py"
             ) from exc
+        finally:
+            converter.log.removeHandler(handler)
         out = Path(tmp, "release", assignment_id, f"{assignment_id}.ipynb")
         if not out.is_file():
             raise BuildError("nbgrader produced no student notebook")

@@ -17,7 +17,7 @@ import time
 import tracemalloc
 from typing import Any
 
-_clock = time.perf_counter
+_clocks = {"wall": time.perf_counter, "cpu": time.process_time}
 _trace_start, _trace_stop = tracemalloc.start, tracemalloc.stop
 _trace_reset, _trace_read = tracemalloc.reset_peak, tracemalloc.get_traced_memory
 
@@ -29,7 +29,9 @@ def _speed(
     kwargs: dict[str, Any],
     repeats: int,
     warmup: int,
+    clock_name: str = "cpu",
 ) -> tuple[float, float]:
+    clock = _clocks[clock_name]
     for _ in range(warmup):
         candidate(*args, **kwargs)
         reference(*args, **kwargs)
@@ -38,9 +40,9 @@ def _speed(
     for i in range(repeats):
         order = ((candidate, cand), (reference, ref))
         for fn, times in order if i % 2 == 0 else order[::-1]:
-            start = _clock()
+            start = clock()
             fn(*args, **kwargs)
-            times.append(_clock() - start)
+            times.append(clock() - start)
     return statistics.median(cand), statistics.median(ref)
 
 

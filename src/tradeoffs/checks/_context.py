@@ -22,6 +22,7 @@ class Measurer(Protocol):
         repeats: int,
         warmup: int,
         what: str,
+        clock: str = "cpu",
     ) -> tuple[float, float]:
         """Medians (seconds) of interleaved calls: (candidate, reference)."""
         ...

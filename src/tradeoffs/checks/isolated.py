@@ -48,6 +48,10 @@ class _PlainUnpickler(pickle.Unpickler):
         )
 
 
+class CannotSend(CheckFailed):
+    """The job holds something a fresh process cannot receive (an open connection...)."""
+
+
 def run_child(job: tuple[Any, ...], timeout_s: float, what: str) -> Any:
     """Run `job` (see `_child`) in a fresh interpreter; return its plain result."""
     import cloudpickle
@@ -55,7 +59,7 @@ def run_child(job: tuple[Any, ...], timeout_s: float, what: str) -> Any:
     try:
         payload = cloudpickle.dumps(job)
     except Exception as exc:
-        raise CheckFailed(f"{what}: cannot send the function to a fresh process: {exc}") from exc
+        raise CannotSend(f"{what}: cannot send the function to a fresh process: {exc}") from exc
     with tempfile.TemporaryDirectory(prefix="tradeoffs-check-") as tmp:
         result_path = os.path.join(tmp, "result.pickle")
         # The child imports what the kernel can import (functions defined in a module are

@@ -136,8 +136,8 @@ class Encoder:
         if kind is int:
             return value if -(2**63) <= value < 2**63 else {"$i": str(value)}
         names = _RECORD_CACHE.get(kind, _UNSEEN)
-        if names is _UNSEEN and isinstance(kind, type):
-            names = _RECORD_CACHE[kind] = _record_fields(kind)
+        if names is _UNSEEN:
+            names = _RECORD_CACHE[kind] = _record_fields(kind)  # type: ignore[arg-type]
         if names is not None and names is not _UNSEEN:
             return {"$r": [_type_name(kind), self._fields(value, names, depth)]}
         if kind is float:
@@ -180,9 +180,6 @@ class Encoder:
                     value.encode().decode("ascii") if value.get_total_count() else "",
                 ]
             }
-        names = _record_fields(kind)
-        if names is not None:
-            return {"$r": [_type_name(kind), self._fields(value, names, depth)]}
         return self._other(value, f"an object of type {kind.__module__}.{kind.__qualname__}")
 
     def _fields(self, value: Any, names: tuple[str, ...], depth: int) -> list[Any]:
@@ -337,7 +334,7 @@ class Decoder:
         hist = hdr(low, high, digits)
         if counts:
             try:
-                hist.add(hdr.decode(counts.encode("ascii")))
+                hist.add(hdr.decode(counts.encode("ascii")))  # type: ignore[attr-defined]
             except Exception as exc:  # the C codec raises several kinds on bad input
                 raise WireError(f"malformed histogram counts: {exc}") from exc
         return hist
@@ -348,7 +345,7 @@ class Decoder:
         if type(payload[0]) is not str:
             raise WireError("malformed record type")
         cls = resolve_record_type(payload[0])
-        names = _record_fields(cls) or ()
+        names = _record_fields(cls) or ()  # type: ignore[arg-type]
         values = payload[1]
         if len(values) != len(names):
             raise WireError(f"{payload[0]} needs {len(names)} fields")

@@ -23,8 +23,8 @@ from tradeoffs.authoring.cells import grade_id as _gid
 from tradeoffs.authoring.cells import is_answer, is_locked, is_test
 from tradeoffs.authoring.cells import meta as _meta
 
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
+BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"  # nbgrader's ClearHiddenTests delimiters (a line
+END_HIDDEN = "END HIDDEN TESTS"  # that contains one starts or ends a hidden region)
 
 LEARNER, HARNESS, BOTH, NOWHERE = "learner", "harness", "both", "nowhere"
 
@@ -52,7 +52,9 @@ class Step:
         return doc.strip().splitlines()[0] if doc.strip() else ""
 
     def line_is_hidden(self, lineno: int) -> bool:
-        return any(start <= lineno <= end for start, end in self.hidden)
+        """True for a line inside a hidden region, or after the first one starts (code
+        there may hold what the hidden part computed)."""
+        return bool(self.hidden) and lineno >= self.hidden[0][0]
 
 
 @dataclass
@@ -70,10 +72,9 @@ def hidden_ranges(
     ranges, start = [], None
     lines = source.splitlines()
     for number, line in enumerate(lines, start=1):
-        text = line.strip()
-        if text == begin and start is None:
+        if begin in line and start is None:
             start = number
-        elif text == end and start is not None:
+        elif end in line and start is not None:
             ranges.append((start, number))
             start = None
     if start is not None:

@@ -3,25 +3,25 @@
 The output folder is a standard nbgrader course root, so formgrader opens it for the
 written answers:
 
-    OUT/grades.csv                          student, score, max score, a column per part
+    OUT/grades.csv                          student, score, max score, status, a column per part
     OUT/report.json                         per student and graded cell: status, points, message
     OUT/feedback/<student>/<assignment>/<notebook>.html   what students get back
     OUT/gradebook.db                        nbgrader's gradebook (written by this process only)
     OUT/source/<assignment>/                the master copy, for formgrader
-    OUT/autograded/<student>/<assignment>/  the executed notebooks, for formgrader
+    OUT/autograded/<student>/<assignment>/  the graded notebooks (cleaned), for formgrader
     OUT/submitted/<student>/<assignment>/   the notebooks as submitted
     OUT/.tradeoffs/<assignment>/<student>.json  cached results: unchanged work is not re-run
 """
 
 from __future__ import annotations
 
-import copy
 import csv
-import functools
+import hashlib
 import json
+import os
+import stat
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -33,15 +33,18 @@ import nbformat
 from tradeoffs.authoring.build import release_notebook, source_notebook
 from tradeoffs.authoring.config import nbgrader_config
 from tradeoffs.catalog import Course, Unit
-from tradeoffs.grading.autograde import (
+from tradeoffs.grading.grade import (
     GRADER_ERROR,
     Assignment,
     Job,
     StudentResult,
     grade_submission,
 )
+from tradeoffs.grading.gradebook import write_gradebook
 from tradeoffs.grading.sandbox import Limits
 from tradeoffs.grading.submissions import Submission
+
+MAX_DATA_FILES_BYTES = 50 * 1024 * 1024
 
 
 class GradingError(RuntimeError):
@@ -55,12 +58,36 @@ def assignment_from_unit(course: Course, unit: Unit) -> Assignment:
     master = source_notebook(course, unit)
     released = release_notebook(master, unit.id, nbgrader_config(course))
     name = f"{unit.id}.ipynb"
-    return Assignment(unit.id, course.id, {name: master}, {name: released}, [str(course.root)])
+    return Assignment(unit.id, course.id, {name: master}, {name: released})
+
+
+def _data_files(folder: Path) -> dict[str, bytes]:
+    """The assignment's other files (data, images), which the notebooks may read."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.suffix == ".ipynb" or any(p.startswith(".") for p in rel.parts):
+            continue
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        total += info.st_size
+        if total > MAX_DATA_FILES_BYTES:
+            raise GradingError(f"{folder} holds more than {MAX_DATA_FILES_BYTES:,} bytes of files")
+        files[rel.as_posix()] = path.read_bytes()
+    return files
 
 
 def assignment_from_course_dir(course_dir: Path, assignment_id: str) -> Assignment:
-    """An assignment of any nbgrader course folder (source/<id>/*.ipynb, nbgrader_config.py)."""
+    """An assignment of any nbgrader course folder (source/<id>/*.ipynb, nbgrader_config.py).
+
+    Its tests run in the harness wherever the values they use can cross as plain data; a
+    test that needs the learner's own objects is run in the learner's process instead, and
+    report.json says so (`graded_by: kernel`)."""
     from traitlets.config import Config, PyFileConfigLoader
+
+    from tradeoffs.authoring.build import BuildError
 
     course_dir = Path(course_dir).resolve()
     folder = course_dir / "source" / assignment_id
@@ -69,15 +96,31 @@ def assignment_from_course_dir(course_dir: Path, assignment_id: str) -> Assignme
         raise GradingError(f"{folder} holds no notebook: is {assignment_id!r} an assignment?")
     config = Config()
     if (course_dir / "nbgrader_config.py").is_file():
-        loader = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir))
-        config = Config(loader.load_config())
+        try:
+            loader = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir))
+            config = Config(loader.load_config())
+        except Exception as exc:
+            raise GradingError(f"{course_dir}/nbgrader_config.py cannot be loaded: {exc}") from exc
     course_id = str(config.CourseDirectory.get("course_id", "") or "course")
+    hidden = config.get("ClearHiddenTests", {})
     masters, released = {}, {}
     for path in notebooks:
         master = nbformat.read(path, as_version=4)
         masters[path.name] = master
-        released[path.name] = release_notebook(master, assignment_id, config)
-    return Assignment(assignment_id, course_id, masters, released, [str(course_dir)])
+        try:
+            released[path.name] = release_notebook(master, assignment_id, config, course_dir)
+        except BuildError as exc:
+            raise GradingError(f"{path}: {exc}") from exc
+    return Assignment(
+        assignment_id,
+        course_id,
+        masters,
+        released,
+        files=_data_files(folder),
+        begin_hidden=str(hidden.get("begin_test_delimeter", "BEGIN HIDDEN TESTS")),
+        end_hidden=str(hidden.get("end_test_delimeter", "END HIDDEN TESTS")),
+        in_kernel_fallback=True,
+    )
 
 
 @dataclass
@@ -99,8 +142,6 @@ def _state_dir(out: Path, assignment: str) -> Path:
 
 
 def _job_digest(sub: Submission, assignment: Assignment, limits: Limits) -> str:
-    import hashlib
-
     h = hashlib.sha256()
     for part in (sub.digest(), assignment.fingerprint(), repr(limits)):
         h.update(part.encode())
@@ -172,7 +213,8 @@ def grade(
     scheduler: str | None = None,
     force: bool = False,
     only: Iterable[str] | None = None,
-    hide: Iterable[Path] = (),
+    sandbox: bool | None = None,
+    visible: Iterable[Path] = (),
     scheduler_timeout_s: float = 20.0,
     progress: Callable[[StudentResult, int, int], None] | None = None,
 ) -> Outcome:
@@ -184,15 +226,9 @@ def grade(
     unknown = only_set - known
     if unknown:
         raise GradingError(f"no submission from {', '.join(sorted(unknown))}")
-    hidden = Assignment(
-        assignment.id,
-        assignment.course_id,
-        assignment.masters,
-        assignment.released,
-        [*assignment.hide, str(out.resolve()), *(str(Path(p).resolve()) for p in hide)],
-    )
     results: dict[str, StudentResult] = {}
     jobs: list[Job] = []
+    extra = [str(Path(p).resolve()) for p in visible]
     for sub in submissions:
         digest = _job_digest(sub, assignment, limits)
         wanted = not only_set or sub.student in only_set
@@ -202,7 +238,7 @@ def grade(
             continue
         if not wanted:
             continue
-        jobs.append(Job(hidden, sub, limits, digest))
+        jobs.append(Job(assignment, sub, limits, digest, extra, sandbox))
     reused = sorted(results)
     by_student = {s.student: s for s in submissions}
     runner = (
@@ -223,26 +259,35 @@ def grade(
     )
 
 
+def _safe_write(path: Path, data: bytes | str) -> None:
+    """Write a file of the output folder (never through a link someone left there)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path.unlink()
+    raw = data.encode() if isinstance(data, str) else data
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(raw)
+
+
 def _write_student(
     out: Path, assignment: Assignment, result: StudentResult, sub: Submission
 ) -> None:
     student, aid = result.student, assignment.id
-    state = _state_dir(out, aid)
-    state.mkdir(parents=True, exist_ok=True)
-    for name, data in sub.notebooks.items():
-        path = out / "submitted" / student / aid / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    try:
+        submitted = sub.load()
+    except Exception:
+        submitted = {}
+    for name, data in submitted.items():
+        _safe_write(out / "submitted" / student / aid / Path(name).name, data)
     for name, text in result.autograded.items():
-        path = out / "autograded" / student / aid / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        _safe_write(out / "autograded" / student / aid / Path(name).name, text)
     for name, html in result.feedback.items():
-        path = out / "feedback" / student / aid / Path(name).with_suffix(".html")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html)
+        _safe_write(out / "feedback" / student / aid / Path(name).with_suffix(".html").name, html)
     if result.status != GRADER_ERROR:  # a grader failure is retried next time
-        (state / f"{student}.json").write_text(json.dumps(result.to_json(), indent=1))
+        _safe_write(
+            _state_dir(out, aid) / f"{student}.json", json.dumps(result.to_json(), indent=1)
+        )
 
 
 def write_reports(out: Path, assignment: Assignment, results: dict[str, StudentResult]) -> None:
@@ -251,106 +296,33 @@ def write_reports(out: Path, assignment: Assignment, results: dict[str, StudentR
     for nb in assignment.masters.values():
         for cell in nb.cells:
             meta = cell.get("metadata", {}).get("nbgrader", {})
-            if meta.get("grade") and meta.get("grade_id") not in parts:
+            graded = meta.get("grade") or meta.get("task")
+            if graded and meta.get("grade_id") not in parts:
                 parts.append(meta["grade_id"])
     max_score = assignment.max_points()
+    rows = []
+    for student in sorted(results):
+        r = results[student]
+        by_id = {c.grade_id: c for c in r.cells}
+        cols = [
+            "" if by_id.get(p) is None or by_id[p].points is None else f"{by_id[p].points:g}"
+            for p in parts
+        ]
+        rows.append([student, f"{r.score:g}", f"{max_score:g}", r.status, *cols])
     with open(out / "grades.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["student", "score", "max_score", "status", *parts])
-        for student in sorted(results):
-            r = results[student]
-            by_id = {c.grade_id: c for c in r.cells}
-            cols = [
-                "" if by_id.get(p) is None or by_id[p].points is None else f"{by_id[p].points:g}"
-                for p in parts
-            ]
-            writer.writerow([student, f"{r.score:g}", f"{max_score:g}", r.status, *cols])
+        writer.writerows(rows)
+    in_kernel = sorted(
+        {c.grade_id for r in results.values() for c in r.cells if c.graded_by == "kernel"}
+    )
     report = {
         "assignment": assignment.id,
         "max_score": max_score,
+        "graded_in_kernel": in_kernel,
         "students": {s: results[s].to_json() for s in sorted(results)},
     }
     (out / "report.json").write_text(json.dumps(report, indent=1))
-
-
-@functools.cache
-def _alembic_head() -> str:
-    """The gradebook schema version nbgrader stamps on a new gradebook. nbgrader asks the
-    `alembic` program, which takes seconds to start (and must be on PATH); the same answer
-    comes from alembic's Python API at once."""
-    from alembic.config import Config as AlembicConfig
-    from alembic.script import ScriptDirectory
-    from nbgrader.dbutil import _temp_alembic_ini
-
-    with _temp_alembic_ini("sqlite://") as ini:
-        return str(ScriptDirectory.from_config(AlembicConfig(ini)).get_current_head())
-
-
-def write_gradebook(out: Path, assignment: Assignment, results: dict[str, StudentResult]) -> None:
-    """nbgrader's gradebook for formgrader, from this process only (no lock contention).
-    Manual grades already in it are kept; auto scores are updated."""
-    import logging
-
-    import nbgrader.api
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import SaveCells
-    from sqlalchemy import text
-
-    nbgrader.api.get_alembic_version = _alembic_head
-
-    db_url = f"sqlite:///{(out / 'gradebook.db').resolve()}"
-    config_py = out / "nbgrader_config.py"
-    if not config_py.exists():
-        config_py.write_text(
-            "c = get_config()  # noqa: F821\n"
-            f"c.CourseDirectory.course_id = {assignment.course_id!r}\n"
-            "c.CourseDirectory.root = __file__.rsplit('/', 1)[0]\n"
-        )
-    for name, master in assignment.masters.items():
-        path = out / "source" / assignment.id / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(nbformat.writes(master))
-    quiet = logging.getLogger("tradeoffs.gradebook")
-    quiet.setLevel(logging.ERROR)
-    with Gradebook(db_url, assignment.course_id) as gb:
-        # Write-ahead log: commits need no fsync each, and formgrader can read meanwhile.
-        gb.db.execute(text("PRAGMA journal_mode=WAL"))
-        gb.update_or_create_assignment(assignment.id)
-    for name, master in assignment.masters.items():
-        resources = {
-            "nbgrader": {"db_url": db_url, "assignment": assignment.id, "notebook": Path(name).stem}
-        }
-        saver = SaveCells()
-        saver.log = quiet
-        saver.preprocess(copy.deepcopy(master), resources)
-    from nbgrader import utils
-
-    # One session for all students: each Gradebook() call runs `alembic` once.
-    with warnings.catch_warnings(), Gradebook(db_url, assignment.course_id) as gb:
-        warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's own queries
-        gb.db.execute(text("PRAGMA synchronous=NORMAL"))
-        for student, result in sorted(results.items()):
-            if result.status == GRADER_ERROR:
-                continue
-            gb.update_or_create_student(student)
-            gb.update_or_create_submission(assignment.id, student)
-            for name in assignment.masters:
-                path = out / "autograded" / student / assignment.id / name
-                if not path.is_file():
-                    continue
-                nb = nbformat.read(path, as_version=4)
-                notebook = Path(name).stem
-                for cell in nb.cells:
-                    meta = cell.get("metadata", {}).get("nbgrader", {})
-                    if not meta.get("grade"):
-                        continue
-                    # nbgrader's SaveAutoGrades rule: keep manual scores, flag for review.
-                    grade = gb.find_grade(meta["grade_id"], notebook, assignment.id, student)
-                    grade.auto_score, _ = utils.determine_grade(cell)
-                    grade.needs_manual_grade = (
-                        grade.manual_score is not None or grade.auto_score is None
-                    )
-            gb.db.commit()
 
 
 class Progress:

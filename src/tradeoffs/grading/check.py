@@ -1,11 +1,12 @@
-"""Run a notebook's graded tests and report a verdict per test.
+"""Verdicts per test, for the learner's `tradeoffs check` and for the course's own tests.
 
-Used three ways: the learner's `tradeoffs check` (their notebook, hints on
-failures), and the course's own tests (every master copy passes every test;
-the unsolved version, hidden tests included, fails every one; each planted
-wrong answer fails the tests it should). Execution goes through nbgrader's
-Validator and its preprocessors, with the course's nbgrader settings, so a
-verdict here is the verdict nbgrader would give.
+`check_notebook` is what a learner runs: the same harness as the instructor's grader (the
+learner's cells in a worker process, the tests in the harness), with the tests as
+released (the visible ones) and no sandbox, so its verdict on the visible tests is the
+grade's. `harness_verdict` runs any master copy against any notebook that way (the course
+tests run the master copy with hidden tests against the reference answers, the stubs and
+each planted wrong answer). `kernel_verdict` runs a notebook in a Jupyter kernel through
+nbgrader's Validator, which is what the Validate button does.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from tradeoffs.authoring.build import source_notebook
+from tradeoffs.authoring.build import source_notebook, student_notebook
 from tradeoffs.authoring.cells import is_manual, is_test
 from tradeoffs.authoring.config import nbgrader_config
 from tradeoffs.catalog import Course, Unit
+from tradeoffs.grading.assemble import assemble
+from tradeoffs.grading.harness import PASSED, Harness
+from tradeoffs.grading.sandbox import Limits
 
 ANSWER_STUB = "YOUR ANSWER HERE"
 
@@ -36,7 +40,8 @@ class TestVerdict:
     points: float
     max_points: float
     passed: bool
-    error: str = ""  # last lines of the traceback, ANSI codes stripped
+    error: str = ""  # what went wrong, for the learner
+    status: str = ""  # passed, failed, timeout, oom, limit, crash
 
     @property
     def summary(self) -> str:
@@ -52,6 +57,7 @@ class NotebookVerdict:
     tests: dict[str, TestVerdict] = field(default_factory=dict)
     changed_tests: list[str] = field(default_factory=list)  # grade ids of edited test cells
     unanswered: list[str] = field(default_factory=list)  # manually graded cells left blank
+    seconds: float = 0.0
 
     @property
     def passed(self) -> list[str]:
@@ -86,12 +92,60 @@ def autograded_ids(nb: NotebookNode) -> list[str]:
     return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if is_test(c)]
 
 
-def run_tests(course: Course, nb: NotebookNode, workdir: Path | None = None) -> NotebookVerdict:
-    """Execute `nb` with nbgrader's Validator preprocessors and grade each test cell.
+def course_limits(course: Course) -> Limits:
+    """The course's limits: nbgrader's cell timeout from its config."""
+    timeout = float(nbgrader_config(course).Execute.get("timeout", 60) or 60)
+    return Limits(cell_timeout_s=timeout, submission_timeout_s=max(600.0, timeout * 10))
 
-    `workdir` is where the kernel starts (the notebook's folder for a learner's
-    notebook); a temporary folder by default. `nb` itself is not modified.
-    """
+
+def harness_verdict(
+    master: NotebookNode,
+    released: NotebookNode,
+    submitted: NotebookNode,
+    *,
+    limits: Limits,
+    sandbox: bool | None = False,
+    workdir: Path | None = None,
+) -> NotebookVerdict:
+    """Grade `submitted` against `master` in the harness; one verdict per test."""
+    assembled = assemble(master, released, submitted)
+    harness = Harness(assembled, limits, sandbox=sandbox, cwd=workdir)
+    run = harness.run()
+    verdict = NotebookVerdict(changed_tests=list(assembled.tampered), seconds=run.seconds)
+    for step in assembled.steps:
+        manual = step.kind == "answer" and is_manual(assembled.nb.cells[step.index])
+        if manual and step.grade_id and ANSWER_STUB in step.source:
+            verdict.unanswered.append(step.grade_id)
+        if step.kind != "test" or not step.grade_id:
+            continue
+        test = run.tests[step.grade_id]
+        verdict.tests[step.grade_id] = TestVerdict(
+            step.grade_id,
+            test.points,
+            test.max_points,
+            test.status == PASSED,
+            "" if test.status == PASSED else test.message,
+            test.status,
+        )
+    return verdict
+
+
+def check_notebook(
+    course: Course, unit: Unit, nb: NotebookNode, workdir: Path | None = None
+) -> NotebookVerdict:
+    """The learner's check: their answers against the released tests (the visible ones),
+    run as the grader runs them, in their notebook's folder."""
+    released = student_notebook(course, unit)
+    return harness_verdict(
+        released, released, nb, limits=course_limits(course), sandbox=False, workdir=workdir
+    )
+
+
+def kernel_verdict(
+    course: Course, nb: NotebookNode, workdir: Path | None = None
+) -> NotebookVerdict:
+    """What nbgrader's Validator (the Validate button) says: `nb` run in a Jupyter kernel,
+    its test cells scored by their outputs. `nb` itself is not modified."""
     from nbgrader import utils
     from nbgrader.validator import Validator
 

@@ -81,7 +81,7 @@ class _MissingName(KeyError):
     pass
 
 
-class HarnessNamespace(dict):  # type: ignore[type-arg]
+class HarnessNamespace(dict[str, Any]):
     """The test cells' globals. A name that the harness's own cells did not bind is looked
     up in the learner's process (and comes back as a plain copy or a proxy); binding or
     deleting such a name from a test binds or deletes it there too, as in a kernel."""
@@ -175,8 +175,10 @@ class Harness:
         files: dict[str, bytes] | None = None,
         in_kernel_fallback: bool = False,
         on_step: Any = None,
+        cwd: Path | None = None,
     ) -> None:
         self.assembled = assembled
+        self.cwd = cwd
         self.limits = limits
         self.sandbox = sandbox
         self.visible = visible or []
@@ -202,7 +204,11 @@ class Harness:
 
     def _new_learner(self) -> LearnerProcess:
         learner = LearnerProcess(
-            self.limits, sandbox=self.sandbox, visible=self.visible, label="the learner's code"
+            self.limits,
+            sandbox=self.sandbox,
+            visible=self.visible,
+            cwd=self.cwd,
+            label="the learner's code",
         ).start()
         learner.on_rebound = self.ns.forget
         if self.files:
@@ -310,7 +316,7 @@ class Harness:
         tree = ast.parse(_python(step.source), filename=_filename(step))
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = ast.Expression(tree.body.pop().value)
+            last = ast.Expression(tree.body.pop().value)  # type: ignore[attr-defined]
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(tree, _filename(step), "exec"), self.ns)
@@ -463,23 +469,27 @@ class Harness:
                 **fn.keywords,
             )
         if remote.importable_name(fn) is not None:
-            return _ByReference(fn)
+            return fn  # crosses by reference: the process imports its own copy
         for name, value in dict.items(self.ns):
             if value is fn and name in self.ns.trusted:
                 return proc.fetch(name)
         raise remote.Unsupported(f"{fn!r} is not importable nor defined in a given cell")
 
     @staticmethod
-    def _measured(proc: LearnerProcess, fn: Any, args: Any, kwargs: Any) -> tuple[float, float]:
-        """(CPU seconds spent receiving the arguments, CPU seconds of the call itself), both
-        read from the kernel's accounting of `proc`'s processes. The arguments cross before
-        the call is timed, so the call's time is the function's own."""
-        target = fn.fn if isinstance(fn, _ByReference) else fn
+    def _measured(
+        proc: LearnerProcess, fn: Any, args: Any, kwargs: Any, clock: str = "cpu"
+    ) -> tuple[float, float]:
+        """(CPU seconds spent receiving the arguments, seconds of the call itself), read
+        from the kernel's accounting of `proc`'s processes (or, with clock="wall", taken
+        around the call here). The arguments cross before the call is timed, so the call's
+        time is the function's own."""
         cpu0 = proc.cpu_seconds()
         staged = proc.stage(tuple(args), dict(kwargs))
         cpu1 = proc.cpu_seconds()
-        proc.measured_call(target, staged)
-        return cpu1 - cpu0, proc.cpu_seconds() - cpu1
+        t0 = time.perf_counter()
+        proc.measured_call(fn, staged)
+        wall = time.perf_counter() - t0
+        return cpu1 - cpu0, (wall if clock == "wall" else proc.cpu_seconds() - cpu1)
 
     @staticmethod
     def _charged(call_s: float, stage_s: float, reference_stage_s: float) -> float:
@@ -496,10 +506,13 @@ class Harness:
         repeats: int,
         warmup: int,
         what: str,
+        clock: str = "cpu",
     ) -> tuple[float, float]:
         """Interleaved medians of CPU time per call, read from outside both processes (every
-        thread and child of the learner's counts); the learner's processes are frozen while
-        the reference runs, and arguments cross afresh, before the clock, for every call."""
+        thread and child of the learner's counts), or of wall time taken here around each
+        call (clock="wall", for work that waits rather than computes); the learner's
+        processes are frozen while the reference runs, and arguments cross afresh, before
+        the clock starts, for every call."""
         learner = self.learner
         ref_proc = self._reference_process()
         cand = self._place(candidate, learner)
@@ -510,17 +523,17 @@ class Harness:
         def run_reference() -> tuple[float, float]:
             learner.freeze(True)
             try:
-                return self._measured(ref_proc, ref, args, kwargs)
+                return self._measured(ref_proc, ref, args, kwargs, clock)
             finally:
                 learner.freeze(False)
 
         for i in range(warmup + repeats):
             if i % 2 == 0:
-                c_stage, c_call = self._measured(learner, cand, args, kwargs)
+                c_stage, c_call = self._measured(learner, cand, args, kwargs, clock)
                 r_stage, r_call = run_reference()
             else:
                 r_stage, r_call = run_reference()
-                c_stage, c_call = self._measured(learner, cand, args, kwargs)
+                c_stage, c_call = self._measured(learner, cand, args, kwargs, clock)
             if i >= warmup:
                 cand_times.append(self._charged(c_call, c_stage, r_stage))
                 ref_times.append(r_call)
@@ -553,8 +566,7 @@ class Harness:
             ref_proc = self._reference_process()
             ref = self._place(reference, ref_proc)
             readings = []
-            for proc, fn in ((fresh, cand), (ref_proc, ref)):
-                target = fn.fn if isinstance(fn, _ByReference) else fn
+            for proc, target in ((fresh, cand), (ref_proc, ref)):
                 probe = proc.memory_probe()
                 probe.start()
                 staged = proc.stage(tuple(args), dict(kwargs))
@@ -567,13 +579,6 @@ class Harness:
             return c_call + extra, r_call
         finally:
             fresh.close()
-
-
-class _ByReference:
-    """A package function to be called in a learner or reference process by its name."""
-
-    def __init__(self, fn: Any) -> None:
-        self.fn = fn
 
 
 def _filename(step: Step) -> str:

@@ -6,40 +6,141 @@ Accepted layouts for `--submissions DIR`:
 - a flat folder of per-student files: `DIR/<student>.ipynb` or `DIR/<student>.zip` (a
   trailing `_<assignment>` or `-<assignment>` in the name is dropped from the student id).
 
-Nothing is extracted to disk: notebooks are read into memory, zips with limits on their
-size, so a zip bomb or a path like `../../etc` in a zip cannot hurt the grader. A file that
-cannot be read becomes a `Submission` with an `error`, and the batch goes on.
+Finding reads nothing but names and sizes; a submission's files are read only by the
+worker that grades it (`Submission.load`), with limits on the whole: at most
+`MAX_TOTAL_BYTES` of notebooks, zip members streamed and counted as they are inflated
+(never trusting the sizes a zip claims), a compression-ratio limit, and nothing
+extracted to disk. Symbolic links are not followed. A submission that breaks a limit or
+cannot be read gets an `error`, and the batch goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
-MAX_ZIP_MEMBERS = 200
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_TOTAL_BYTES = 40 * 1024 * 1024
+MAX_ZIP_BYTES = 40 * 1024 * 1024
+MAX_ZIP_MEMBERS = 500
+MAX_RATIO = 100  # uncompressed / compressed, per member (JSON notebooks rarely pass 20)
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 
 
+class SubmissionError(ValueError):
+    """A submission that cannot be read within the limits; the message says why."""
+
+
 @dataclass
 class Submission:
-    """One student's files for one assignment (notebook name -> bytes), or why not."""
+    """One student's work for one assignment: where it is, or why it cannot be used."""
 
     student: str
     source: str  # where it came from, for messages
-    notebooks: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # notebook name -> path
+    archive: str = ""  # a zip file to read the notebooks from
     error: str = ""
 
     def digest(self) -> str:
         """A fingerprint of the submitted files, for re-grading only what changed."""
         h = hashlib.sha256(self.error.encode())
-        for name in sorted(self.notebooks):
-            h.update(name.encode() + b"\0" + self.notebooks[name] + b"\0")
+        paths = [self.archive] if self.archive else [self.files[n] for n in sorted(self.files)]
+        for name, path in zip(sorted(self.files) or ["zip"], paths, strict=False):
+            h.update(name.encode() + b"\0")
+            try:
+                with _open_plain(Path(path)) as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):  # noqa: B023
+                        h.update(chunk)
+            except (OSError, SubmissionError) as exc:
+                h.update(f"unreadable: {exc}".encode())
         return h.hexdigest()
+
+    def load(self) -> dict[str, bytes]:
+        """The submitted notebooks, by name, read within the limits."""
+        if self.error:
+            raise SubmissionError(self.error)
+        if self.archive:
+            return _read_zip(Path(self.archive))
+        out: dict[str, bytes] = {}
+        total = 0
+        for name, path in sorted(self.files.items()):
+            with _open_plain(Path(path)) as fh:
+                data = fh.read(MAX_NOTEBOOK_BYTES + 1)
+            if len(data) > MAX_NOTEBOOK_BYTES:
+                raise SubmissionError(f"{name} is larger than {MAX_NOTEBOOK_BYTES:,} bytes")
+            total += len(data)
+            if total > MAX_TOTAL_BYTES:
+                raise SubmissionError(f"the notebooks hold more than {MAX_TOTAL_BYTES:,} bytes")
+            out[name] = data
+        return out
+
+
+def _open_plain(path: Path) -> BinaryIO:
+    """Open a regular file for reading without following a symbolic link."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise SubmissionError(f"{path.name} is not a regular file")
+    return os.fdopen(fd, "rb")
+
+
+def _read_zip(path: Path) -> dict[str, bytes]:
+    try:
+        size = path.lstat().st_size
+    except OSError as exc:
+        raise SubmissionError(f"cannot read the zip ({exc})") from exc
+    if size > MAX_ZIP_BYTES:
+        raise SubmissionError(f"the zip is larger than {MAX_ZIP_BYTES:,} bytes")
+    out: dict[str, bytes] = {}
+    total = 0
+    try:
+        with _open_plain(path) as raw, zipfile.ZipFile(raw) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise SubmissionError(
+                    f"the zip holds {len(members)} files; at most {MAX_ZIP_MEMBERS}"
+                )
+            for member in members:
+                name = Path(member.filename).name
+                skip = "__MACOSX" in member.filename or ".ipynb_checkpoints" in member.filename
+                if not name.endswith(".ipynb") or skip or name in out:
+                    continue
+                data = bytearray()
+                with archive.open(member) as fh:
+                    for chunk in iter(lambda: fh.read(1 << 16), b""):  # noqa: B023
+                        data += chunk
+                        total += len(chunk)
+                        if len(data) > MAX_NOTEBOOK_BYTES:
+                            raise SubmissionError(
+                                f"{name} in the zip is larger than {MAX_NOTEBOOK_BYTES:,} bytes"
+                            )
+                        if total > MAX_TOTAL_BYTES:
+                            raise SubmissionError(
+                                f"the zip's notebooks hold more than {MAX_TOTAL_BYTES:,} bytes"
+                            )
+                        if len(data) > 1 << 20 and len(data) > MAX_RATIO * max(
+                            member.compress_size, 1
+                        ):
+                            raise SubmissionError(
+                                f"{name} in the zip inflates more than {MAX_RATIO}x: "
+                                "not a notebook (a zip bomb?)"
+                            )
+                out[name] = bytes(data)
+    except SubmissionError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+        raise SubmissionError(f"not a readable zip file ({exc})") from exc
+    if not out:
+        raise SubmissionError("the zip holds no notebook (.ipynb)")
+    return out
 
 
 def _student_from_name(stem: str, assignment: str) -> str:
@@ -50,42 +151,11 @@ def _student_from_name(stem: str, assignment: str) -> str:
     return stem
 
 
-def _read_zip(path: Path, student: str) -> Submission:
-    sub = Submission(student, str(path))
+def _is_plain_file(path: Path) -> bool:
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if len(members) > MAX_ZIP_MEMBERS:
-                sub.error = f"the zip holds {len(members)} files; at most {MAX_ZIP_MEMBERS}"
-                return sub
-            for member in members:
-                name = Path(member.filename).name
-                if not name.endswith(".ipynb") or "__MACOSX" in member.filename:
-                    continue
-                if ".ipynb_checkpoints" in member.filename:
-                    continue
-                if member.file_size > MAX_NOTEBOOK_BYTES:
-                    sub.error = f"{name} in the zip is larger than {MAX_NOTEBOOK_BYTES} bytes"
-                    return sub
-                sub.notebooks[name] = archive.read(member)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        sub.error = f"not a readable zip file ({exc})"
-        return sub
-    if not sub.notebooks:
-        sub.error = "the zip holds no notebook (.ipynb)"
-    return sub
-
-
-def _read_notebook_file(path: Path, student: str) -> Submission:
-    sub = Submission(student, str(path))
-    try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            sub.error = f"{path.name} is larger than {MAX_NOTEBOOK_BYTES} bytes"
-        else:
-            sub.notebooks[path.name] = path.read_bytes()
-    except OSError as exc:
-        sub.error = f"cannot read {path.name} ({exc})"
-    return sub
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def find_submissions(folder: Path, assignment: str) -> list[Submission]:
@@ -97,23 +167,27 @@ def find_submissions(folder: Path, assignment: str) -> list[Submission]:
         folder = folder / "submitted"
     found: dict[str, Submission] = {}
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.is_symlink():
             continue
         if entry.is_dir():
             nested = entry / assignment
-            if not nested.is_dir():
+            if not nested.is_dir() or nested.is_symlink():
                 continue
             sub = Submission(entry.name, str(nested))
             for nb in sorted(nested.glob("*.ipynb")):
-                one = _read_notebook_file(nb, entry.name)
-                sub.notebooks.update(one.notebooks)
-                sub.error = sub.error or one.error
-            if not sub.notebooks and not sub.error:
+                if not _is_plain_file(nb):
+                    sub.error = sub.error or f"{nb.name} is not a regular file"
+                    continue
+                sub.files[nb.name] = str(nb)
+            if not sub.files and not sub.error:
                 sub.error = f"{nested} holds no notebook (.ipynb)"
-        elif entry.suffix == ".ipynb":
-            sub = _read_notebook_file(entry, _student_from_name(entry.stem, assignment))
-        elif entry.suffix == ".zip":
-            sub = _read_zip(entry, _student_from_name(entry.stem, assignment))
+        elif entry.suffix == ".ipynb" and _is_plain_file(entry):
+            sub = Submission(_student_from_name(entry.stem, assignment), str(entry))
+            sub.files[entry.name] = str(entry)
+        elif entry.suffix == ".zip" and _is_plain_file(entry):
+            sub = Submission(
+                _student_from_name(entry.stem, assignment), str(entry), archive=str(entry)
+            )
         else:
             continue
         if not _STUDENT_ID.match(sub.student):
@@ -127,9 +201,9 @@ def find_submissions(folder: Path, assignment: str) -> list[Submission]:
     return [found[k] for k in sorted(found)]
 
 
-def match_notebooks(sub: Submission, expected: list[str]) -> dict[str, bytes]:
+def match_notebooks(notebooks: dict[str, bytes], expected: list[str]) -> dict[str, bytes]:
     """The submitted notebook for each expected name (a lone notebook matches a lone name)."""
-    matched = {name: sub.notebooks[name] for name in expected if name in sub.notebooks}
-    if not matched and len(expected) == 1 and len(sub.notebooks) == 1:
-        matched = {expected[0]: next(iter(sub.notebooks.values()))}
+    matched = {name: notebooks[name] for name in expected if name in notebooks}
+    if not matched and len(expected) == 1 and len(notebooks) == 1:
+        matched = {expected[0]: next(iter(notebooks.values()))}
     return matched

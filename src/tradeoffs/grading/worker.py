@@ -121,7 +121,7 @@ def _make_shell() -> Any:
     from IPython.core.interactiveshell import InteractiveShell
 
     class Publisher(DisplayPublisher):
-        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):  # type: ignore[no-untyped-def]
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):  # type: ignore[no-untyped-def,unused-ignore]
             capture = _current()
             if capture is not None:
                 capture.rich("display_data", dict(data or {}), dict(metadata or {}))
@@ -138,7 +138,7 @@ def _make_shell() -> Any:
         def write_output_prompt(self) -> None:
             pass
 
-        def write_format_data(self, format_dict, md_dict=None):  # type: ignore[no-untyped-def]
+        def write_format_data(self, format_dict, md_dict=None):  # type: ignore[no-untyped-def,unused-ignore]
             capture = _current()
             if capture is not None:
                 capture.rich("execute_result", dict(format_dict), dict(md_dict or {}))
@@ -226,7 +226,7 @@ class Worker:
     # -------------------------------------------------------------- serving
 
     def serve(self, op: str, tree: Any, buffer: bytes) -> tuple[Any, bytes]:
-        req = self.decode(tree, buffer)
+        req: Any = self.decode(tree, buffer)
         if type(req) is not dict:
             raise WireError("malformed request")
         if op == "exec":
@@ -251,7 +251,7 @@ class Worker:
             self.watched.pop(name, None)
             return self.encode(None)
         if op == "inside":
-            factory = req.get("target")
+            factory: Any = req.get("target")
             result = self._captured(lambda: factory(*req.get("args", ()), **req.get("kwargs", {})))
             result["result"] = _Handle(result["result"])
             return self.encode(result)
@@ -259,10 +259,11 @@ class Worker:
             staged = _Staged(tuple(req.get("args", ())), dict(req.get("kwargs", {})))
             return self.encode({"result": _Handle(staged)})
         if op == "measured":  # the call a measurement times: staged arguments, no result
-            staged = req.get("staged")
-            if not isinstance(staged, _Staged):
+            run: Any = req.get("target")
+            ready = req.get("staged")
+            if not isinstance(ready, _Staged):
                 raise WireError("a measured call needs staged arguments")
-            self._captured(lambda: req.get("target")(*staged.args, **staged.kwargs))
+            self._captured(lambda: run(*ready.args, **ready.kwargs))
             return self.encode(None)
         return self.encode(self.object_op(op, req))
 
@@ -277,7 +278,7 @@ class Worker:
         return {"result": value, "outputs": capture.outputs}
 
     def object_op(self, op: str, req: dict[str, Any]) -> dict[str, Any]:
-        target = req.get("target")
+        target: Any = req.get("target")
         name = req.get("name")
         args = req.get("args", ())
         kwargs = req.get("kwargs", {})
@@ -432,8 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     sock = socket.socket(fileno=args.fd)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     real_stdout, real_stderr = sys.stdout, sys.stderr
-    sys.stdout = _Router("stdout", real_stdout)  # type: ignore[assignment]
-    sys.stderr = _Router("stderr", real_stderr)  # type: ignore[assignment]
+    sys.stdout = _Router("stdout", real_stdout)
+    sys.stderr = _Router("stderr", real_stderr)
     builtins.input = _no_input  # type: ignore[assignment]
     worker = Worker(sock)
     # The learner's code sees the folder it runs in, as in a Jupyter kernel.
