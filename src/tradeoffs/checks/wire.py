@@ -345,7 +345,7 @@ class Decoder:
         if type(payload[0]) is not str:
             raise WireError("malformed record type")
         cls = resolve_record_type(payload[0])
-        names = _record_fields(cls) or ()  # type: ignore[arg-type]
+        names = _record_fields(cls) or ()
         values = payload[1]
         if len(values) != len(names):
             raise WireError(f"{payload[0]} needs {len(names)} fields")
