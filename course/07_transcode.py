@@ -27,14 +27,13 @@ import matplotlib.pyplot as plt
 from tradeoffs import prices
 from tradeoffs.labs.transcode import (
     CLIPS,
-    FIXED_LADDER,
     JobEngine,
     Rung,
     adaptive_ladder,
     analyse,
     encode,
-    fixed_ladder,
     find_ffmpeg,
+    fixed_ladder,
     make_clip,
     run_pipeline,
     score,
@@ -114,7 +113,9 @@ fig.tight_layout()
 for preset in ("ultrafast", "veryfast", "medium"):
     r = encode(clips["zoom"].path, WORK / f"crf-{preset}.mp4", Rung(360, preset, crf=28))
     q = score(clips["zoom"].path, r.path, subsample=4)
-    print(f"zoom 360p CRF 28 {preset:9}: {r.kbps:5.0f} kbps, VMAF {q.vmaf:5.1f}, {r.cpu_s:.2f} CPU-s")
+    print(
+        f"zoom 360p CRF 28 {preset:9}: {r.kbps:5.0f} kbps, VMAF {q.vmaf:5.1f}, {r.cpu_s:.2f} CPU-s"
+    )
 
 # %% [markdown]
 # Same CRF, different bitrate *and* different VMAF. Comparing presets "at the same CRF"
@@ -166,7 +167,9 @@ for name, info in clips.items():
         f"{name:9} SI {a['si']:5.1f} TI {a['ti']:5.1f} probe {a['probe_bits_per_pixel']:.3f} "
         f"bits/pixel ({a['cpu_s']:.2f} CPU-s) -> {ladder_text}"
     )
-print("fixed:", ", ".join(f"{r.height}p {r.preset} {r.bitrate_kbps:g}k" for r in fixed_ladder(HEIGHT)))
+print(
+    "fixed:", ", ".join(f"{r.height}p {r.preset} {r.bitrate_kbps:g}k" for r in fixed_ladder(HEIGHT))
+)
 
 # %% [markdown]
 # ## 5. The tiered pipeline
@@ -189,15 +192,25 @@ with JobEngine("process", workers=2) as engine:
     for name in ("zoom", "grain", "animation"):
         for kind in ("fixed", "adaptive"):
             runs[name, kind] = run_pipeline(
-                clips[name].path, WORK / "out" / f"{name}-{kind}", engine=engine,
-                ladder=kind, title=f"{name}-{kind}", quality_subsample=4, progress=False,
+                clips[name].path,
+                WORK / "out" / f"{name}-{kind}",
+                engine=engine,
+                ladder=kind,
+                title=f"{name}-{kind}",
+                quality_subsample=4,
+                progress=False,
             )
     # A longer upload (8 s) with and without the preview tier, no quality scoring.
     long_clip = make_clip("zoom", WORK / "zoom-long.nut", width=WIDTH, height=HEIGHT, seconds=8)
     for label, preview in (("long preview", True), ("long no preview", False)):
         runs["zoom", label] = run_pipeline(
-            long_clip.path, WORK / "out" / label.replace(" ", "-"), engine=engine,
-            ladder="fixed", preview=preview, title=f"zoom-{label}", progress=False,
+            long_clip.path,
+            WORK / "out" / label.replace(" ", "-"),
+            engine=engine,
+            ladder="fixed",
+            preview=preview,
+            title=f"zoom-{label}",
+            progress=False,
         )
 print(f"{'upload':22} {'TTFF s':>7} {'all done s':>10} {'CPU-s':>6} {'$/1000 min':>10}  top VMAF")
 for (name, kind), r in runs.items():
@@ -235,16 +248,25 @@ print(sorted(str(p.relative_to(r.out_dir)) for p in Path(r.out_dir).rglob("*.m3u
 # it finished uploading can only play what exists: with the preview tier that is the
 # preview within a fraction of a second; without it they wait for the first hq rung.
 
+
 # %%
 def renditions_of(result, fresh):
     rows = []
     for j in result.renditions():
-        rows.append({"height": j["height"], "kbps": j["kbps"], "segments": j["segments"],
-                     "ready_s": j["finished_s"] if fresh else 0.0})
+        rows.append(
+            {
+                "height": j["height"],
+                "kbps": j["kbps"],
+                "segments": j["segments"],
+                "ready_s": j["finished_s"] if fresh else 0.0,
+            }
+        )
     return rows
 
 
-print(f"{'ladder':20} {'trace':9} {'TTFF s':>7} {'start rung':>10} {'rebuffer s':>10} {'mean rung':>9}")
+print(
+    f"{'ladder':20} {'trace':9} {'TTFF s':>7} {'start rung':>10} {'rebuffer s':>10} {'mean rung':>9}"
+)
 sessions = []
 for label, result, fresh in (
     ("preview, fresh", runs["zoom", "long preview"], True),
@@ -281,7 +303,9 @@ log = [job for r in runs.values() for job in r.job_log]
 report = slo_report(log, ttff_target_s=1.0, cost_target_usd_per_min=0.0005, objective=0.9)
 for key, value in report.items():
     print(f"{key:24} {value:.4g}")
-print(f"vCPU-hour: ${prices.VCPU_HOUR_USD['on-demand VM']} on demand, ${prices.VCPU_HOUR_USD['spot VM']} spot")
+print(
+    f"vCPU-hour: ${prices.VCPU_HOUR_USD['on-demand VM']} on demand, ${prices.VCPU_HOUR_USD['spot VM']} spot"
+)
 print("managed service per output minute:", prices.MANAGED_TRANSCODE_USD_PER_MINUTE)
 
 # %% [markdown]
@@ -299,6 +323,7 @@ print("managed service per output minute:", prices.MANAGED_TRANSCODE_USD_PER_MIN
 # %%
 transcode_panel(table)
 
+
 # %%
 def hq_cpu(result):
     return sum(j["cpu_s"] for j in result.job_log if j["tier"] == "hq")
@@ -307,7 +332,9 @@ def hq_cpu(result):
 fixed = sum(runs[n, "fixed"].cpu_s for n in ("zoom", "grain", "animation"))
 adaptive = sum(runs[n, "adaptive"].cpu_s for n in ("zoom", "grain", "animation"))
 print(f"CPU-seconds, adaptive / fixed, whole pipeline (preview, analysis): {adaptive / fixed:.2f}")
-ratio = sum(hq_cpu(runs[n, "adaptive"]) for n in clips) / sum(hq_cpu(runs[n, "fixed"]) for n in clips)
+ratio = sum(hq_cpu(runs[n, "adaptive"]) for n in clips) / sum(
+    hq_cpu(runs[n, "fixed"]) for n in clips
+)
 print(f"CPU-seconds, adaptive / fixed, the ladder's encodes alone: {ratio:.2f}")
 print(f"lesson ran in {time.perf_counter() - NOTEBOOK_START:.0f} s")
 

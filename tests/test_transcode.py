@@ -232,7 +232,11 @@ def test_simulate_schedule_is_deterministic_and_checks_the_order() -> None:
 
 
 def test_error_budget_arithmetic() -> None:
-    assert error_budget(99, 100, 0.99) == {"compliance": 0.99, "budget_remaining": pytest.approx(0.0), "met": 1.0}
+    assert error_budget(99, 100, 0.99) == {
+        "compliance": 0.99,
+        "budget_remaining": pytest.approx(0.0),
+        "met": 1.0,
+    }
     assert error_budget(100, 100, 0.9)["budget_remaining"] == 1.0
     assert error_budget(0, 10, 0.5)["budget_remaining"] == pytest.approx(-1.0)
     assert error_budget(0, 0, 0.9)["compliance"] == 1.0
@@ -259,14 +263,19 @@ def test_slo_report_counts_a_target_met_exactly() -> None:
 
 
 def test_hls_packaging_and_master(tmp_path: Path, clips: dict) -> None:
-    mp4 = encode(clips["zoom"].path, tmp_path / "r.mp4", Rung(180, "veryfast", bitrate_kbps=400), gop_s=0.5)
+    mp4 = encode(
+        clips["zoom"].path, tmp_path / "r.mp4", Rung(180, "veryfast", bitrate_kbps=400), gop_s=0.5
+    )
     package_hls(mp4.path, tmp_path / "180p", segment_s=0.5)
     segments = read_media_playlist(tmp_path / "180p" / "index.m3u8")
     assert len(segments) == 2 and all(s.bytes > 0 for s in segments)
     assert sum(s.duration_s for s in segments) == pytest.approx(1.0, abs=0.05)
     master = write_master(
         tmp_path / "master.m3u8",
-        [Variant("360p/index.m3u8", 640, 360, 900, 1100), Variant("180p/index.m3u8", 320, 180, 400, 480)],
+        [
+            Variant("360p/index.m3u8", 640, 360, 900, 1100),
+            Variant("180p/index.m3u8", 320, 180, 400, 480),
+        ],
     )
     text = master.read_text()
     assert text.startswith("#EXTM3U") and text.index("180p") < text.index("360p")
@@ -299,8 +308,12 @@ def test_viewer_simulation_measures_startup_and_stalls() -> None:
 def test_pipeline_preview_first_on_a_process_pool(tmp_path: Path, clips: dict) -> None:
     with JobEngine("process", workers=2) as engine:
         result = run_pipeline(
-            clips["zoom"].path, tmp_path / "out", engine=engine, ladder="adaptive",
-            quality_subsample=4, progress=False,
+            clips["zoom"].path,
+            tmp_path / "out",
+            engine=engine,
+            ladder="adaptive",
+            quality_subsample=4,
+            progress=False,
         )
         with pytest.raises(FileExistsError):
             run_pipeline(clips["zoom"].path, tmp_path / "out", engine=engine, progress=False)
@@ -329,7 +342,10 @@ def test_pipeline_on_a_dask_local_cluster(tmp_path: Path, clips: dict) -> None:
     pytest.importorskip("distributed")
     with JobEngine("dask", workers=2) as engine:
         result = run_pipeline(
-            clips["animation"].path, tmp_path / "out", engine=engine, ladder="fixed",
+            clips["animation"].path,
+            tmp_path / "out",
+            engine=engine,
+            ladder="fixed",
             progress=False,
         )
     assert result.engine == "dask" and len([j for j in result.job_log if j["tier"] == "hq"]) == 1
@@ -341,8 +357,24 @@ def test_cli_runs_a_file_and_refuses_a_broken_one(
 ) -> None:
     from tradeoffs.cli import main
 
-    assert main(["lab", "transcode", "run", str(clips["grain"].path), "--out", str(tmp_path / "o"),
-                 "--quiet", "--workers", "2", "--vmaf-subsample", "0"]) == 0
+    assert (
+        main(
+            [
+                "lab",
+                "transcode",
+                "run",
+                str(clips["grain"].path),
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+                "--workers",
+                "2",
+                "--vmaf-subsample",
+                "0",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "time to first frame" in out and "master playlist" in out
     bad = tmp_path / "notes.mov"
@@ -351,8 +383,24 @@ def test_cli_runs_a_file_and_refuses_a_broken_one(
     err = capsys.readouterr().err
     assert "notes.mov is not a video file" in err and "Traceback" not in err
     assert not (tmp_path / "b").exists() and not list(tmp_path.glob(".b.partial*"))
-    assert main(["lab", "transcode", "clip", "zoom", str(tmp_path / "z.nut"), "--seconds", "0.5",
-                 "--width", "160", "--height", "90"]) == 0
+    assert (
+        main(
+            [
+                "lab",
+                "transcode",
+                "clip",
+                "zoom",
+                str(tmp_path / "z.nut"),
+                "--seconds",
+                "0.5",
+                "--width",
+                "160",
+                "--height",
+                "90",
+            ]
+        )
+        == 0
+    )
 
 
 # ---------------------------------------------------------------- widget and fixtures
@@ -366,8 +414,15 @@ def test_pareto_hull_keeps_the_upper_frontier() -> None:
 
 def test_lookup_and_cost_per_minute() -> None:
     table = [
-        {"clip": "a", "height": 360, "preset": "medium", "bitrate_kbps": b, "cpu_s": 1.0,
-         "duration_s": 60.0, "vmaf": v}
+        {
+            "clip": "a",
+            "height": 360,
+            "preset": "medium",
+            "bitrate_kbps": b,
+            "cpu_s": 1.0,
+            "duration_s": 60.0,
+            "vmaf": v,
+        }
         for b, v in ((500, 80), (1000, 90))
     ]
     assert lookup(table, clip="a", height=360, preset="medium", rate=900)["vmaf"] == 90
@@ -382,5 +437,7 @@ def test_exercise_fixtures_are_plain_and_seeded() -> None:
     assert len({j["uploaded_s"] for j in q if j["tier"] == "preview"}) == 3  # a tie
     assert ex.job_log(2) == ex.job_log(2)
     assert ex.reference_ladder(ex.SEEDED_ANALYSES["grain"])[-1] == {
-        "height": 360, "preset": "veryfast", "bitrate_kbps": 1600.0
+        "height": 360,
+        "preset": "veryfast",
+        "bitrate_kbps": 1600.0,
     }

@@ -65,17 +65,17 @@ def lookup(
     return min(rows, key=lambda r: abs(float(r[key]) - rate))
 
 
-def plot_curves(
-    table: Sequence[Mapping[str, Any]], clip: str, axes: tuple[Axes, Axes]
-) -> None:
+def plot_curves(table: Sequence[Mapping[str, Any]], clip: str, axes: tuple[Axes, Axes]) -> None:
     """Rate-quality (left) and CPU-quality (right) of one clip, one line per
     (height, preset), with the convex hull over all of them dashed."""
     ax1, ax2 = axes
     rows = [r for r in table if r["clip"] == clip]
     groups = sorted({(r["height"], r["preset"]) for r in rows})
     for height, preset in groups:
-        g = sorted((r for r in rows if (r["height"], r["preset"]) == (height, preset)),
-                   key=lambda r: r["kbps"])
+        g = sorted(
+            (r for r in rows if (r["height"], r["preset"]) == (height, preset)),
+            key=lambda r: r["kbps"],
+        )
         label = f"{height}p {preset}"
         ax1.plot([r["kbps"] for r in g], [r["vmaf"] for r in g], "o-", label=label, ms=3)
         ax2.plot([r["cpu_s"] for r in g], [r["vmaf"] for r in g], "o", label=label, ms=4)
@@ -97,21 +97,49 @@ def transcode_panel(table: Sequence[Mapping[str, Any]]) -> widgets.VBox:
     VMAF, file size, CPU time and compute cost per minute of the nearest measured encode."""
     clips = sorted({r["clip"] for r in table})
     heights = sorted({r["height"] for r in table})
-    presets = [p for p in ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
-                           "slow", "slower", "veryslow") if any(r["preset"] == p for r in table)]
+    presets = [
+        p
+        for p in (
+            "ultrafast",
+            "superfast",
+            "veryfast",
+            "faster",
+            "fast",
+            "medium",
+            "slow",
+            "slower",
+            "veryslow",
+        )
+        if any(r["preset"] == p for r in table)
+    ]
     rates = sorted({float(r.get("bitrate_kbps", r.get("crf", 0))) for r in table})
     style = {"description_width": "120px"}
     layout = widgets.Layout(width="480px")
     controls = {
         "clip": widgets.Dropdown(options=clips, description="clip", style=style),
-        "preset": widgets.SelectionSlider(options=presets, description="preset", style=style,
-                                          layout=layout, continuous_update=False),
-        "rate": widgets.SelectionSlider(options=rates, value=rates[len(rates) // 2],
-                                        description="target kbps", style=style, layout=layout,
-                                        continuous_update=False),
-        "height": widgets.SelectionSlider(options=heights, value=heights[-1],
-                                          description="height (px)", style=style,
-                                          layout=layout, continuous_update=False),
+        "preset": widgets.SelectionSlider(
+            options=presets,
+            description="preset",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        ),
+        "rate": widgets.SelectionSlider(
+            options=rates,
+            value=rates[len(rates) // 2],
+            description="target kbps",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        ),
+        "height": widgets.SelectionSlider(
+            options=heights,
+            value=heights[-1],
+            description="height (px)",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        ),
     }
     out = widgets.Output()
 
@@ -120,8 +148,13 @@ def transcode_panel(table: Sequence[Mapping[str, Any]]) -> widgets.VBox:
         out.clear_output(wait=True)
         with out:
             try:
-                row = lookup(table, clip=values["clip"], height=values["height"],
-                             preset=values["preset"], rate=values["rate"])
+                row = lookup(
+                    table,
+                    clip=values["clip"],
+                    height=values["height"],
+                    preset=values["preset"],
+                    rate=values["rate"],
+                )
             except KeyError as exc:
                 print(exc)
                 return
@@ -136,4 +169,3 @@ def transcode_panel(table: Sequence[Mapping[str, Any]]) -> widgets.VBox:
         w.observe(draw, names="value")
     draw()
     return widgets.VBox([*controls.values(), out])
-

@@ -43,7 +43,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{result.title}: {result.duration_s:.1f} s of video on {result.engine} workers")
     if result.analysis:
         a = result.analysis
-        print(f"  analysis: SI {a['si']:.1f}, TI {a['ti']:.1f}, probe {a['probe_bits_per_pixel']:.3f} bits/pixel")
+        print(
+            f"  analysis: SI {a['si']:.1f}, TI {a['ti']:.1f}, "
+            f"probe {a['probe_bits_per_pixel']:.3f} bits/pixel"
+        )
     print(f"  {'job':16} {'CPU-s':>6} {'kbps':>7} {'VMAF':>5}  finished (s after upload)")
     for job in result.job_log:
         vmaf = f"{job['vmaf']:5.1f}" if "vmaf" in job else "    -"

@@ -127,13 +127,25 @@ def upload_queue(seed: int = 0, n_titles: int = 4) -> list[dict[str, Any]]:
         heights = [144, 240, 360] + ([720] if rng.random() < 0.5 else [])
         minutes = float(rng.integers(1, 10))
         jobs.append(
-            {"id": f"{title}/preview", "title": title, "tier": "preview", "height": 144,
-             "uploaded_s": float(up), "cpu_s": round(2.0 * minutes, 1)}
+            {
+                "id": f"{title}/preview",
+                "title": title,
+                "tier": "preview",
+                "height": 144,
+                "uploaded_s": float(up),
+                "cpu_s": round(2.0 * minutes, 1),
+            }
         )
         for h in heights:
             jobs.append(
-                {"id": f"{title}/{h}p", "title": title, "tier": "hq", "height": h,
-                 "uploaded_s": float(up), "cpu_s": round(minutes * h / 20, 1)}
+                {
+                    "id": f"{title}/{h}p",
+                    "title": title,
+                    "tier": "hq",
+                    "height": h,
+                    "uploaded_s": float(up),
+                    "cpu_s": round(minutes * h / 20, 1),
+                }
             )
     order = rng.permutation(len(jobs))
     return [jobs[i] for i in order]
@@ -158,9 +170,17 @@ def job_log(seed: int = 0, n_titles: int = 20) -> list[dict[str, Any]]:
             cpu = took if tier == "preview" else round(duration * h / 400 * rng.uniform(0.5, 2), 2)
             run = took if tier == "preview" else cpu
             log.append(
-                {"id": f"{title}/{tier if tier == 'preview' else str(h) + 'p'}", "title": title,
-                 "tier": tier, "height": h, "uploaded_s": up, "started_s": t,
-                 "finished_s": t + run, "cpu_s": cpu, "duration_s": duration}
+                {
+                    "id": f"{title}/{tier if tier == 'preview' else str(h) + 'p'}",
+                    "title": title,
+                    "tier": tier,
+                    "height": h,
+                    "uploaded_s": up,
+                    "started_s": t,
+                    "finished_s": t + run,
+                    "cpu_s": cpu,
+                    "duration_s": duration,
+                }
             )
             t += run
     return log

@@ -137,7 +137,11 @@ def simulate_schedule(
 
 
 def _preview_job(
-    source: str, out_dir: str, rung: dict[str, Any], info: dict[str, Any], segment_s: float,
+    source: str,
+    out_dir: str,
+    rung: dict[str, Any],
+    info: dict[str, Any],
+    segment_s: float,
     ffmpeg: str | None,
 ) -> dict[str, Any]:
     """Encode the preview straight into HLS segments (first segment playable early)."""
@@ -177,8 +181,13 @@ def _preview_job(
 
 
 def _hq_job(
-    source: str, out_dir: str, rung: dict[str, Any], info: dict[str, Any], segment_s: float,
-    ffmpeg: str | None, subsample: int | None,
+    source: str,
+    out_dir: str,
+    rung: dict[str, Any],
+    info: dict[str, Any],
+    segment_s: float,
+    ffmpeg: str | None,
+    subsample: int | None,
 ) -> dict[str, Any]:
     """Encode one rung, package it as HLS, and (if ``subsample``) score it with VMAF."""
     r = rung_from_dict(rung)
@@ -363,8 +372,13 @@ def run_pipeline(
         if preview:
             pjob = plan_jobs(title, 0.0, [], preview=True)[0]
             fut = engine.submit(
-                _preview_job, source, str(staging / "preview"), pjob["rung"], info_d,
-                min(segment_s, 1.0), ffmpeg,
+                _preview_job,
+                source,
+                str(staging / "preview"),
+                pjob["rung"],
+                info_d,
+                min(segment_s, 1.0),
+                ffmpeg,
             )
             futures[pjob["id"]] = (pjob, fut)
             playlist = staging / "preview" / "index.m3u8"
@@ -375,30 +389,51 @@ def run_pipeline(
                 # Publish at once: a master that lists the preview alone.
                 write_master(
                     staging / "master.m3u8",
-                    [Variant("preview/index.m3u8", output_width(info, PREVIEW_RUNG.height),
-                             PREVIEW_RUNG.height, 200.0, 300.0)],
+                    [
+                        Variant(
+                            "preview/index.m3u8",
+                            output_width(info, PREVIEW_RUNG.height),
+                            PREVIEW_RUNG.height,
+                            200.0,
+                            300.0,
+                        )
+                    ],
                 )
         analysis = None
         if ladder == "adaptive":
             a = analyse(source, info=info, ffmpeg=ffmpeg)
             analysis = a.as_dict()
             log.append(
-                {"id": f"{title}/analysis", "title": title, "tier": "analysis", "height": 0,
-                 "uploaded_s": 0.0, "started_s": 0.0, "finished_s": time.time() - uploaded_at,
-                 "cpu_s": a.cpu_s, "duration_s": info.duration_s}
+                {
+                    "id": f"{title}/analysis",
+                    "title": title,
+                    "tier": "analysis",
+                    "height": 0,
+                    "uploaded_s": 0.0,
+                    "started_s": 0.0,
+                    "finished_s": time.time() - uploaded_at,
+                    "cpu_s": a.cpu_s,
+                    "duration_s": info.duration_s,
+                }
             )
             rungs = adaptive_ladder(analysis)
         elif ladder == "fixed":
             rungs = fixed_ladder(info.height)
         else:
-            rungs = list(ladder)  # type: ignore[arg-type]
+            rungs = list(ladder)
         hq_jobs = plan_jobs(title, 0.0, rungs, preview=False)
         by_id = {j["id"]: j for j in hq_jobs}
         for job_id in schedule(hq_jobs):
             job = by_id[job_id]
             fut = engine.submit(
-                _hq_job, source, str(staging / f"{job['height']}p"), job["rung"], info_d,
-                segment_s, ffmpeg, quality_subsample,
+                _hq_job,
+                source,
+                str(staging / f"{job['height']}p"),
+                job["rung"],
+                info_d,
+                segment_s,
+                ffmpeg,
+                quality_subsample,
             )
             futures[job_id] = (job, fut)
         bar.reset(total=len(futures))
@@ -416,8 +451,15 @@ def run_pipeline(
                     "finished_s": entry.pop("finished_at") - uploaded_at,
                 }
                 log.append(
-                    {"id": job_id, "title": title, "tier": job["tier"], "uploaded_s": 0.0,
-                     **rel, **entry, "duration_s": info.duration_s}
+                    {
+                        "id": job_id,
+                        "title": title,
+                        "tier": job["tier"],
+                        "uploaded_s": 0.0,
+                        **rel,
+                        **entry,
+                        "duration_s": info.duration_s,
+                    }
                 )
                 if job["tier"] == "hq":
                     first_hq = min(first_hq, rel["finished_s"])
@@ -428,7 +470,10 @@ def run_pipeline(
         variants = [
             Variant(
                 f"{'preview' if j['tier'] == 'preview' else str(j['height']) + 'p'}/index.m3u8",
-                int(j["width"]), int(j["height"]), float(j["kbps"]), float(j["peak_kbps"]),
+                int(j["width"]),
+                int(j["height"]),
+                float(j["kbps"]),
+                float(j["peak_kbps"]),
             )
             for j in log
             if j["tier"] == "hq" or (j["tier"] == "preview" and not rungs)

@@ -131,9 +131,7 @@ def simulate_session(
     rebuffer_s, events, switches, total_bytes = 0.0, 0, 0, 0
     heights: list[int] = []
     for i in range(n_segments):
-        estimate = (
-            len(samples[-3:]) / sum(1 / s for s in samples[-3:]) if samples else initial_kbps
-        )
+        estimate = len(samples[-3:]) / sum(1 / s for s in samples[-3:]) if samples else initial_kbps
         ready = [r for r in rends if float(r.get("ready_s", 0.0)) <= t] or [rends[0]]
         fits = [r for r in ready if float(r["kbps"]) <= safety * estimate]
         choice = fits[-1] if fits else ready[0]
