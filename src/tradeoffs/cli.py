@@ -236,7 +236,11 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="run a lab outside Jupyter (e.g. `lab endpoint serve`)")
     from tradeoffs.labs.endpoint.cli import add_cli as add_endpoint
 
-    add_endpoint(p.add_subparsers(dest="lab", metavar="LAB", required=True))
+    labs = p.add_subparsers(dest="lab", metavar="LAB", required=True)
+    add_endpoint(labs)
+    from tradeoffs.labs.transcode.cli import add_cli as add_transcode
+
+    add_transcode(labs)
 
     p = sub.add_parser("build", help="authors: regenerate notebooks from course/ and solutions/")
     p.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")

@@ -131,3 +131,19 @@ STORAGE_USD_PER_GB_MONTH: dict[str, float] = {
 }
 """Storage per GB-month: object storage (standard and infrequent-access tiers) and SSD
 block volumes."""
+
+
+# ------------------------------------------------------------------------ video transcoding
+
+TRANSCODE_AS_OF = "2026-11"
+"""When the transcoding table below was written."""
+
+MANAGED_TRANSCODE_USD_PER_MINUTE: dict[str, float] = {
+    "SD (below 720p)": 0.0075,
+    "HD (720p-1080p)": 0.015,
+    "UHD (2160p)": 0.030,
+}
+"""A managed video transcoding service's on-demand price per minute of output, per
+rendition, by output size: illustrative round numbers modelled on the public price
+pages of the big clouds' media services (basic tier, H.264, single pass). Used to compare
+the lab's cost per minute encoded (CPU-seconds at a vCPU-hour price) with buying it."""
