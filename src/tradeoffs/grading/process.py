@@ -37,7 +37,6 @@ from tradeoffs.grading.sandbox import (
     environment,
     plain_command,
     sandboxed_command,
-    wait_gone,
     worker_command,
 )
 
@@ -166,7 +165,8 @@ class LearnerProcess:
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 with contextlib.suppress(ProcessLookupError):
                     self.proc.kill()
-                wait_gone(self.proc.pid, 5.0)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=5.0)
             with contextlib.suppress(Exception):
                 self.channel.close("stopped")
             return self.lost

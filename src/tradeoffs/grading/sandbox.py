@@ -27,7 +27,6 @@ import contextlib
 import os
 import shutil
 import sys
-import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -272,16 +271,3 @@ def plain_command(inner: list[str], limits: Limits) -> list[str]:
         "--",
         *inner,
     ]
-
-
-def wait_gone(pid: int, timeout_s: float = 5.0) -> None:
-    """Wait until `pid` has been reaped or `timeout_s` passed."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if done:
-            return
-        time.sleep(0.01)
