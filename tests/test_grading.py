@@ -20,9 +20,9 @@ from tradeoffs.authoring.build import (
 from tradeoffs.catalog import Course, load
 from tradeoffs.cli import main
 from tradeoffs.grading import batch
-from tradeoffs.grading.autograde import assemble
+from tradeoffs.grading.assemble import assemble
 from tradeoffs.grading.sandbox import Limits
-from tradeoffs.grading.submissions import find_submissions
+from tradeoffs.grading.submissions import SubmissionError, find_submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = Limits(cell_timeout_s=60, submission_timeout_s=300)
@@ -59,10 +59,12 @@ def test_flat_folder_of_notebooks_and_zips(tmp_path: Path, course: Course) -> No
     (tmp_path / "notes.txt").write_text("ignored")
     subs = {s.student: s for s in find_submissions(tmp_path, "01_metrics")}
     assert sorted(subs) == ["ann", "ben", "cat", "dan"]
-    assert subs["ann"].notebooks == {"ann_01_metrics.ipynb": data}
-    assert subs["ben"].notebooks == {"01_metrics.ipynb": data} and not subs["ben"].error
-    assert "not a readable zip" in subs["cat"].error
-    assert "no notebook" in subs["dan"].error
+    assert subs["ann"].load() == {"ann_01_metrics.ipynb": data}
+    assert subs["ben"].load() == {"01_metrics.ipynb": data} and not subs["ben"].error
+    with pytest.raises(SubmissionError, match="not a readable zip"):
+        subs["cat"].load()
+    with pytest.raises(SubmissionError, match="no notebook"):
+        subs["dan"].load()
 
 
 def test_nbgrader_layouts(tmp_path: Path) -> None:
@@ -74,7 +76,7 @@ def test_nbgrader_layouts(tmp_path: Path) -> None:
     for given in (tmp_path / "a", tmp_path / "b"):
         subs = find_submissions(given, "01_metrics")
         assert [s.student for s in subs] == ["eve"]
-        assert list(subs[0].notebooks) == ["01_metrics.ipynb"]
+        assert list(subs[0].load()) == ["01_metrics.ipynb"]
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
@@ -97,20 +99,23 @@ def test_assemble_restores_tests_keeps_answers_and_extra_cells(course: Course) -
     extra.metadata = {}
     extra.source = "helper = 42"
     mine.cells.insert(6, extra)
-    nb, tampered, missing = assemble(master, released, mine)
-    assert sorted(tampered) == ["test_cheapest", "test_cost"]
-    assert missing == []
-    by_id = {c.get("id"): c for c in nb.cells}
+    assembled = assemble(master, released, mine)
+    assert sorted(assembled.tampered) == ["test_cheapest", "test_cost"]
+    assert assembled.missing == []
+    by_id = {c.get("id"): c for c in assembled.nb.cells}
+    runs = {s.grade_id: s.runs_in for s in assembled.steps if s.grade_id}
+    assert runs["test_cost"] == "harness" and runs["cost"] == "learner"
+    assert runs["setup"] == "both" and runs["answer_dashboard"] == "nowhere"
     assert by_id["test_cost"].source == next(c for c in master.cells if c.id == "test_cost").source
     assert "BEGIN HIDDEN TESTS" in by_id["test_nearest_rank"].source
-    assert any(c.source == "helper = 42" for c in nb.cells)
+    assert any(c.source == "helper = 42" for c in assembled.nb.cells)
     solved = {c.id: c.source for c in reference_submission(course, unit).cells}
     assert by_id["nearest_rank"].source == solved["nearest_rank"]
 
 
 def test_assemble_without_a_notebook_marks_answers_missing(course: Course) -> None:
     unit = course.unit("01_metrics")
-    _, _, missing = assemble(source_notebook(course, unit), student_notebook(course, unit), None)
+    missing = assemble(source_notebook(course, unit), student_notebook(course, unit), None).missing
     assert "nearest_rank" in missing and "answer_dashboard" in missing
 
 
@@ -208,22 +213,46 @@ def test_grader_failures_exit_non_zero(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 @pytest.mark.slow
-def test_any_nbgrader_course_folder(tmp_path: Path, course: Course) -> None:
-    unit = course.unit("01_metrics")
-    course_dir = tmp_path / "their_course"
-    (course_dir / "source" / "hw1").mkdir(parents=True)
-    (course_dir / "source" / "hw1" / "hw1.ipynb").write_bytes(dumps(source_notebook(course, unit)))
+def test_nbgraders_own_documentation_course(tmp_path: Path) -> None:
+    """The course nbgrader's user guide grades (ps1; bitdiddle and hacker), with its header
+    named by a path relative to the course folder: the scores plain nbgrader gives (1.5 and
+    3.0), a max score counting the written parts and the task (13), every test graded in
+    the harness (even the one that deletes and restores the learner's `squares`)."""
+    import nbgrader
+
+    guide = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide"
+    course_dir = tmp_path / "course101"
+    shutil.copytree(guide / "source", course_dir / "source")
+    shutil.copytree(guide / "submitted", course_dir / "submitted")
     (course_dir / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'their_course'\n"
+        "c = get_config()\n"
+        "c.CourseDirectory.course_id = 'course101'\n"
+        "c.IncludeHeaderFooter.header = 'source/header.ipynb'\n"
     )
-    folder = course_dir / "submitted" / "gil" / "hw1"
-    folder.mkdir(parents=True)
-    (folder / "hw1.ipynb").write_bytes(dumps(reference_submission(course, unit)))
     out = tmp_path / "out"
-    args = ["grade", "hw1", "--course-dir", str(course_dir), "--submissions", str(course_dir)]
-    assert main([*args, "--out", str(out), "--workers", "1"]) == 0
+    args = ["grade", "ps1", "--course-dir", str(course_dir), "--submissions", str(course_dir)]
+    assert main([*args, "--out", str(out), "--workers", "2"]) == 0
     report = json.loads((out / "report.json").read_text())
-    assert report["students"]["gil"]["score"] == 13
+    assert report["max_score"] == 13
+    assert report["students"]["bitdiddle"]["score"] == 1.5
+    assert report["students"]["hacker"]["score"] == 3.0
+    assert report["graded_in_kernel"] == []
+    cells = {c["grade_id"]: c for c in report["students"]["bitdiddle"]["cells"]}
+    assert cells["correct_squares"]["status"] == "tampered"  # bitdiddle commented it out
+    assert cells["cell-938593c4a215c6cc"]["kind"] == "task"
+
+
+def test_a_broken_course_config_shows_nbgraders_own_error(tmp_path: Path, course: Course) -> None:
+    course_dir = tmp_path / "theirs"
+    (course_dir / "source" / "hw1").mkdir(parents=True)
+    (course_dir / "source" / "hw1" / "hw1.ipynb").write_bytes(
+        dumps(source_notebook(course, course.unit("01_metrics")))
+    )
+    (course_dir / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.IncludeHeaderFooter.header = 'source/no_such_header.ipynb'\n"
+    )
+    with pytest.raises(batch.GradingError, match="no_such_header"):
+        batch.assignment_from_course_dir(course_dir, "hw1")
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ import io
 import math
 import numbers
 import statistics
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -190,6 +191,8 @@ class Harness:
         self.ns["__name__"] = "__harness__"
         self.ns["__builtins__"] = builtins
         self.ns["get_ipython"] = _ipython_stub()
+        self.ns["open"] = self._open
+        self.workdir: Path | None = None
         self.result = RunResult()
         self.replayable: list[Step] = []  # learner cells that ran, to replay after a restart
         self.position = -1
@@ -243,7 +246,26 @@ class Harness:
     # ------------------------------------------------------------------ running
 
     def run(self) -> RunResult:
+        """Run every step; the harness's own code runs in a private folder of its own."""
+        import os
+        import shutil
+        import tempfile
+
         self.started = time.monotonic()
+        self.workdir = Path(tempfile.mkdtemp(prefix="tradeoffs-harness-"))
+        for name, data in self.files.items():
+            target = self.workdir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        previous = os.getcwd()
+        os.chdir(self.workdir)
+        try:
+            return self._run()
+        finally:
+            os.chdir(previous)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _run(self) -> RunResult:
         _context.current = self
         try:
             self.learner = self._new_learner()
@@ -251,6 +273,13 @@ class Harness:
                 self.position = step.index
                 if self._out_of_time():
                     self._skip(step, TIMEOUT, "the notebook ran out of time before this cell")
+                    continue
+                if step.runs_in == BOTH and self._self_contained(step):
+                    # Neither copy needs the other: run them at the same time.
+                    worker = threading.Thread(target=self._run_learner_cell, args=(step,))
+                    worker.start()
+                    self._run_harness_cell(step, concurrent=True)
+                    worker.join()
                     continue
                 if step.runs_in in (LEARNER, BOTH):
                     self._run_learner_cell(step)
@@ -323,19 +352,35 @@ class Harness:
             value = eval(compile(last, _filename(step), "eval"), self.ns) if last else None
         return value, out.getvalue()
 
-    def _run_harness_cell(self, step: Step) -> None:
+    def _self_contained(self, step: Step) -> bool:
+        """True when a given cell reads no name the learner's code could define (so its
+        trusted copy can run while the learner's copy does)."""
+        try:
+            tree = ast.parse(_python(step.source))
+        except SyntaxError:
+            return False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                known = node.id in self.ns or node.id in self.ns.trusted
+                if not known and not hasattr(builtins, node.id):
+                    return False
+        return True
+
+    def _run_harness_cell(self, step: Step, concurrent: bool = False) -> None:
         """A given cell's trusted copy: its names are for the tests; its errors are only
         reported (the learner's copy of the cell is what the learner sees)."""
-        self.learner.deadline = self._deadline()
-        self.learner.call_outputs = []
+        if not concurrent:
+            self.learner.deadline = self._deadline()
+            self.learner.call_outputs = []
         try:
             self._exec(step)
         except Lost:
-            self._restart()
+            if not concurrent:
+                self._restart()
         except Exception:
             pass
         finally:
-            if self.learner is not None:
+            if self.learner is not None and not concurrent:
                 self.learner.deadline = None
 
     def _run_test(self, step: Step) -> None:
@@ -427,6 +472,38 @@ class Harness:
             detail=f"graded in the learner's process because {why}",
             graded_by="kernel",
         )
+
+    # ------------------------------------------------------------------ files
+
+    def _open(self, file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        """`open` for the harness's cells. A relative path is the learner's file: opened for
+        reading, it is fetched from the learner's process (which reads its own folder, so
+        no link of the learner's is ever followed here); written, it is sent there when
+        closed. Other paths, and other file functions, see the harness's own folder."""
+        import os
+
+        if not isinstance(file, str | os.PathLike) or os.path.isabs(file):
+            return builtins.open(file, mode, *args, **kwargs)
+        local = Path(self.workdir or ".") / os.fspath(file)
+        if not local.resolve().is_relative_to(Path(self.workdir or ".").resolve()):
+            return builtins.open(file, mode, *args, **kwargs)
+        writing = any(c in mode for c in "wax+")
+        if self.learner_alive() and ("r" in mode or "+" in mode or "a" in mode):
+            data = self.learner.request("read_file", {"path": os.fspath(file)}).get("result")
+            if data is not None or not writing:
+                local.parent.mkdir(parents=True, exist_ok=True)
+                if local.is_symlink():
+                    local.unlink()
+                if data is not None:
+                    local.write_bytes(data)
+        handle = builtins.open(local, mode, *args, **kwargs)
+        if not writing:
+            return handle
+        return _MirroredFile(handle, lambda: self._push(os.fspath(file), local))
+
+    def _push(self, name: str, local: Path) -> None:
+        if self.learner_alive():
+            self.learner.request("write_file", {"path": name, "data": local.read_bytes()})
 
     # ------------------------------------------------------------------ measurements
 
@@ -579,6 +656,41 @@ class Harness:
             return c_call + extra, r_call
         finally:
             fresh.close()
+
+
+class _MirroredFile:
+    """A file the harness writes; closing it sends its content to the learner's folder."""
+
+    def __init__(self, handle: Any, on_close: Any) -> None:
+        self._handle = handle
+        self._on_close = on_close
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+    def write(self, data: Any) -> Any:  # a method of its own keeps the wrapper alive
+        return self._handle.write(data)
+
+    def writelines(self, lines: Any) -> None:
+        self._handle.writelines(lines)
+
+    def __iter__(self) -> Any:
+        return iter(self._handle)
+
+    def __enter__(self) -> _MirroredFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._handle.closed:
+            self._handle.close()
+            self._on_close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def _filename(step: Step) -> str:

@@ -29,6 +29,7 @@ from tradeoffs.grading.channel import Channel, ChannelClosed
 from tradeoffs.grading.remote import Exports, clip, decode_error, encode_error, import_by_name
 
 MAX_OUTPUT_CHARS_PER_CELL = 1_000_000
+MAX_FILE_BYTES = 16 * 1024 * 1024
 _MUTABLE_TYPES = ("list", "dict", "set", "ndarray", "HdrHistogram")
 
 
@@ -255,6 +256,20 @@ class Worker:
             result = self._captured(lambda: factory(*req.get("args", ()), **req.get("kwargs", {})))
             result["result"] = _Handle(result["result"])
             return self.encode(result)
+        if op == "read_file":  # a test reading what the learner's code wrote
+            path = str(req.get("path"))
+            if not os.path.isfile(path):
+                return self.encode({"result": None})
+            with open(path, "rb") as fh:
+                return self.encode({"result": fh.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]})
+        if op == "write_file":  # a test writing a file for the learner's code to read
+            path = str(req.get("path"))
+            folder = os.path.dirname(path)
+            if folder:
+                os.makedirs(folder, exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(bytes(req.get("data") or b""))
+            return self.encode(None)
         if op == "stage":  # arguments for a measured call, decoded before the clock starts
             staged = _Staged(tuple(req.get("args", ())), dict(req.get("kwargs", {})))
             return self.encode({"result": _Handle(staged)})
