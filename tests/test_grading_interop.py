@@ -149,7 +149,9 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _answer(
         good,
         "mean_of_file",
-        "def mean_of_file(path):\n    v = [float(x) for x in open(path).read().split()]\n    return sum(v) / len(v)",
+        "def mean_of_file(path):\n"
+        "    v = [float(x) for x in open(path).read().split()]\n"
+        "    return sum(v) / len(v)",
     )
     _answer(good, "double_mean", "def double_mean(path):\n    return 2 * mean_of_file(path)")
     # partial: passes the visible test only (hard-codes it), and reimplements the mean

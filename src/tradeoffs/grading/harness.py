@@ -496,7 +496,7 @@ class Harness:
                     local.unlink()
                 if data is not None:
                     local.write_bytes(data)
-        handle = builtins.open(local, mode, *args, **kwargs)
+        handle = builtins.open(local, mode, *args, **kwargs)  # noqa: SIM115  (the caller's)
         if not writing:
             return handle
         return _MirroredFile(handle, lambda: self._push(os.fspath(file), local))
