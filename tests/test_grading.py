@@ -264,7 +264,7 @@ def test_jobs_run_on_a_dask_cluster(tmp_path: Path, course: Course) -> None:
     (subs / "hal.ipynb").write_bytes(dumps(reference_submission(course, unit)))
     (subs / "ida.ipynb").write_bytes(dumps(student_notebook(course, unit)))
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0"
     ) as cluster:
         outcome = batch.grade(
             batch.assignment_from_unit(course, unit),

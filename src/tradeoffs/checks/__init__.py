@@ -14,7 +14,8 @@ Checks raise `CheckFailed` (an AssertionError) with a message written for the le
 what was called, what came back, what was expected.
 
     equality   plain, assert_close, assert_equal (ordered=), assert_differs
-    measure    run_isolated, speed_ratio, assert_faster, memory_ratio, assert_leaner, inside
+    measure    run_isolated, speed_ratio, assert_faster, memory_ratio, assert_leaner, inside,
+               fresh_seed
     wire       what may cross between processes (and `transferable` for more record types)
 """
 
@@ -33,6 +34,7 @@ from tradeoffs.checks.measure import (
     SpeedResult,
     assert_faster,
     assert_leaner,
+    fresh_seed,
     inside,
     memory_ratio,
     run_isolated,
@@ -50,6 +52,7 @@ __all__ = [
     "assert_equal",
     "assert_faster",
     "assert_leaner",
+    "fresh_seed",
     "inside",
     "memory_ratio",
     "plain",

@@ -25,24 +25,24 @@ _trace_reset, _trace_read = tracemalloc.reset_peak, tracemalloc.get_traced_memor
 def _speed(
     candidate: Any,
     reference: Any,
-    args: tuple[Any, ...],
+    inputs: list[tuple[Any, ...]],
     kwargs: dict[str, Any],
     repeats: int,
     warmup: int,
     clock_name: str = "cpu",
 ) -> tuple[float, float]:
+    """Interleaved medians; run i (warm-up included) takes inputs[i % len(inputs)]."""
     clock = _clocks[clock_name]
-    for _ in range(warmup):
-        candidate(*args, **kwargs)
-        reference(*args, **kwargs)
     cand: list[float] = []
     ref: list[float] = []
-    for i in range(repeats):
+    for i in range(warmup + repeats):
+        args = inputs[i % len(inputs)]
         order = ((candidate, cand), (reference, ref))
         for fn, times in order if i % 2 == 0 else order[::-1]:
             start = clock()
             fn(*args, **kwargs)
-            times.append(clock() - start)
+            if i >= warmup:
+                times.append(clock() - start)
     return statistics.median(cand), statistics.median(ref)
 
 

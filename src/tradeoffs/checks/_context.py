@@ -17,7 +17,7 @@ class Measurer(Protocol):
         self,
         candidate: Any,
         reference: Any,
-        args: tuple[Any, ...],
+        inputs: list[tuple[Any, ...]],
         kwargs: dict[str, Any],
         repeats: int,
         warmup: int,

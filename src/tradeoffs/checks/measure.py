@@ -15,7 +15,8 @@ Where the measurement happens depends on where the test runs:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,12 +81,19 @@ def run_isolated(
     return run_child(("call", fn, args, kwargs), timeout_s, label)
 
 
+def fresh_seed() -> int:
+    """A seed nobody can know in advance: measure on inputs made from it, so that no result
+    can have been worked out before the measurement (visible test code shows its inputs)."""
+    return secrets.randbelow(2**31)
+
+
 def speed_ratio(
     candidate: Callable[..., Any],
     reference: Callable[..., Any],
     args: tuple[Any, ...] = (),
     kwargs: Mapping[str, Any] | None = None,
     *,
+    inputs: Sequence[tuple[Any, ...]] | None = None,
     repeats: int = 7,
     warmup: int = 1,
     timeout_s: float = 120.0,
@@ -95,20 +103,23 @@ def speed_ratio(
     """Time `candidate` against `reference` on the same input, interleaved; see the module
     docstring. `clock="cpu"` counts the CPU time the call used (right for computation);
     `clock="wall"` counts elapsed time (right for work that waits, e.g. on a database).
-    Grade with `SpeedResult.speedup`, never with an absolute time."""
+    `inputs`, a list of argument tuples, gives every run (warm-up included) inputs of its
+    own, in turn, so remembering results cannot pass for speed. Grade with
+    `SpeedResult.speedup`, never with an absolute time."""
     if repeats < 1 or warmup < 0:
         raise ValueError("repeats must be >= 1 and warmup >= 0")
     if clock not in ("cpu", "wall"):
         raise ValueError(f"clock must be 'cpu' or 'wall', got {clock!r}")
     label = what or f"{getattr(candidate, '__name__', 'the function')}(...)"
     kw = dict(kwargs or {})
+    runs = [tuple(a) for a in inputs] if inputs else [tuple(args)]
     harness = _harness(candidate, reference)
     if harness is not None:
         cand, ref = harness.speed_ratio(
-            candidate, reference, tuple(args), kw, repeats, warmup, label, clock
+            candidate, reference, runs, kw, repeats, warmup, label, clock
         )
     else:
-        job = ("speed", candidate, reference, tuple(args), kw, repeats, warmup, clock)
+        job = ("speed", candidate, reference, runs, kw, repeats, warmup, clock)
         try:
             result = run_child(job, timeout_s, label)
         except CannotSend:
@@ -116,7 +127,7 @@ def speed_ratio(
             # kernel, with the clock bound before the learner's code ran.
             from tradeoffs.checks._child import _speed
 
-            result = _speed(candidate, reference, tuple(args), kw, repeats, warmup, clock)
+            result = _speed(candidate, reference, runs, kw, repeats, warmup, clock)
         if type(result) is not tuple or len(result) != 2:
             raise CheckFailed(f"{label}: the timing process returned {short(result)}")
         cand, ref = result
@@ -130,11 +141,14 @@ def assert_faster(
     *,
     at_least: float,
     what: str,
+    inputs: Sequence[tuple[Any, ...]] | None = None,
     repeats: int = 7,
     clock: str = "cpu",
 ) -> SpeedResult:
     """Check that `candidate` is at least `at_least` times faster than `reference`."""
-    result = speed_ratio(candidate, reference, args, repeats=repeats, what=what, clock=clock)
+    result = speed_ratio(
+        candidate, reference, args, inputs=inputs, repeats=repeats, what=what, clock=clock
+    )
     if not result.speedup >= at_least:
         raise CheckFailed(
             f"{what} ran {result.speedup:.2f}x as fast as the reference "

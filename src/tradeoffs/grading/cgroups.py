@@ -168,20 +168,24 @@ class Group:
             return 0.0
         return int(_read(self.dirs["cpuacct"] / "cpuacct.usage")) / 1e9
 
-    def oom_killed(self) -> bool:
-        """True when the kernel killed a process of the group for its memory limit."""
+    def oom_kills(self) -> int:
+        """How many processes of the group the kernel killed for its memory limit."""
         try:
             if self.kind == "v2":
                 text = _read(self.dirs["memory"] / "memory.events")
             else:
                 text = _read(self.dirs["memory"] / "memory.oom_control")
         except OSError:
-            return False
+            return 0
         for line in text.splitlines():
             key, _, value = line.partition(" ")
-            if key in ("oom_kill", "oom") and value.strip().isdigit() and int(value) > 0:
-                return True
-        return False
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value)
+        return 0
+
+    def oom_killed(self) -> bool:
+        """True when the kernel killed a process of the group for its memory limit."""
+        return self.oom_kills() > 0
 
     def pids_limited(self) -> bool:
         """True when a fork was refused because the group hit its process limit."""

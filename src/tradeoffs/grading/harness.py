@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from tradeoffs.checks import _context
+from tradeoffs.checks.equality import CheckFailed
 from tradeoffs.checks.wire import NotPlain
 from tradeoffs.grading import remote
 from tradeoffs.grading.assemble import BOTH, HARNESS, LEARNER, Assembled, Step, trusted_names
-from tradeoffs.grading.process import CRASH, TIMEOUT, CellOutcome, LearnerProcess, Lost
+from tradeoffs.grading.process import CRASH, OOM, TIMEOUT, CellOutcome, LearnerProcess, Lost
 from tradeoffs.grading.sandbox import Limits
 
 _context.is_remote = remote.is_remote  # the checks can tell a proxy without importing us
@@ -322,6 +323,7 @@ class Harness:
             self._skip(step, CRASH, "the learner's process could not be restarted")
             return
         self.learner.deadline = self._deadline()
+        kills = self.learner.oom_kills()
         try:
             outcome = self.learner.exec_cell(step.source, self.limits.cell_timeout_s)
         except Lost as exc:
@@ -333,6 +335,13 @@ class Harness:
         finally:
             self.learner.deadline = None
         self.result.cells[step.index] = "ok" if outcome.ok else "error"
+        if any(o.get("ename") == "MemoryError" for o in outcome.outputs):
+            self.result.cells[step.index] = OOM
+        if self.learner.oom_kills() > kills:
+            self.result.cells[step.index] = OOM
+            self.result.cell_messages[step.index] = (
+                "a process of this cell was killed: the submission went over its memory limit"
+            )
         self.result.outputs[step.index] = outcome.outputs
         self.ns.forget([*outcome.rebound, *outcome.deleted])
         self.replayable.append(step)
@@ -390,6 +399,7 @@ class Harness:
             return
         self.learner.deadline = self._deadline()
         self.learner.call_outputs = []
+        kills = self.learner.oom_kills()
         outputs: list[dict[str, Any]] = []
         result: TestResult
         try:
@@ -415,6 +425,14 @@ class Harness:
         finally:
             if self.learner is not None:
                 self.learner.deadline = None
+        if self.learner is not None and self.learner.oom_kills() > kills:
+            result = TestResult(
+                step.grade_id,
+                OOM,
+                0.0,
+                step.points,
+                "the learner's code went over the memory limit during this test",
+            )
         calls = list(getattr(self.learner, "call_outputs", None) or [])
         if calls:
             self.result.call_outputs[step.index] = calls
@@ -578,7 +596,7 @@ class Harness:
         self,
         candidate: Any,
         reference: Any,
-        args: tuple[Any, ...],
+        inputs: list[tuple[Any, ...]],
         kwargs: dict[str, Any],
         repeats: int,
         warmup: int,
@@ -605,6 +623,7 @@ class Harness:
                 learner.freeze(False)
 
         for i in range(warmup + repeats):
+            args = inputs[i % len(inputs)]
             if i % 2 == 0:
                 c_stage, c_call = self._measured(learner, cand, args, kwargs, clock)
                 r_stage, r_call = run_reference()
@@ -626,8 +645,10 @@ class Harness:
     ) -> tuple[int, int]:
         """Peak memory of one call each, from the kernel's accounting of a fresh learner
         process (given and answer cells only, so nothing kept from earlier work counts) and
-        of the reference process; arguments cross before the peak is reset, and memory
-        taken while they were received beyond what the reference took is charged."""
+        of the reference process. The arguments arrive before the peak is reset; a learner
+        process that spends CPU while they arrive (working out the result early, where the
+        peak is not watched) fails the measurement. Test inputs made from
+        `checks.fresh_seed()` leave nothing to work out before they arrive."""
         fresh = LearnerProcess(
             self.limits, sandbox=self.sandbox, visible=self.visible, label="the learner's code"
         ).start()
@@ -644,16 +665,28 @@ class Harness:
             ref = self._place(reference, ref_proc)
             readings = []
             for proc, target in ((fresh, cand), (ref_proc, ref)):
-                probe = proc.memory_probe()
-                probe.start()
-                staged = proc.stage(tuple(args), dict(kwargs))
-                stage_peak = probe.peak_bytes()
-                probe.start()
-                proc.measured_call(target, staged)
-                readings.append((stage_peak, probe.peak_bytes()))
-            (c_stage, c_call), (r_stage, r_call) = readings
-            extra = max(0, c_stage - int(1.25 * r_stage) - 1024 * 1024)
-            return c_call + extra, r_call
+                others = [p for p in (fresh, self.learner) if p is not proc]
+                for other in others:  # nothing of the learner's runs beside the reference
+                    other.freeze(True)
+                try:
+                    cpu0 = proc.cpu_seconds()
+                    staged = proc.stage(tuple(args), dict(kwargs))
+                    stage_cpu = proc.cpu_seconds() - cpu0
+                    probe = proc.memory_probe()
+                    probe.start()
+                    proc.measured_call(target, staged)
+                    readings.append((stage_cpu, probe.peak_bytes()))
+                finally:
+                    for other in others:
+                        other.freeze(False)
+            (c_stage, c_peak), (r_stage, r_peak) = readings
+            if c_stage > 2 * r_stage + 0.05:
+                raise CheckFailed(
+                    f"{what}: the learner's process worked for {c_stage:.2f} s of CPU while "
+                    f"the arguments of the measured call were being received (receiving them "
+                    f"took the reference {r_stage:.2f} s): its peak memory cannot be measured"
+                )
+            return c_peak, r_peak
         finally:
             fresh.close()
 

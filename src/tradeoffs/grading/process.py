@@ -290,6 +290,10 @@ class LearnerProcess:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
 
+    def oom_kills(self) -> int:
+        """Processes of the learner's the kernel has killed for the memory limit so far."""
+        return self.group.oom_kills() if self.group is not None else 0
+
     def cpu_seconds(self) -> float:
         """CPU time used so far by the learner's processes, read from the kernel: the
         control group's total (every process and thread) when there is one, else the sum
