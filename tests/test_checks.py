@@ -160,3 +160,49 @@ def test_clock_patched_by_the_candidate_does_not_fool_speed_ratio() -> None:
 def test_speed_ratio_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match="repeats"):
         checks.speed_ratio(_fast_sum, _slow_sum, (10,), repeats=0)
+
+
+def test_ordered_dicts_must_list_keys_in_order() -> None:
+    checks.assert_equal({"b": 1, "a": 2}, {"a": 2, "b": 1}, what="f()")
+    with pytest.raises(checks.CheckFailed, match="wrong order"):
+        checks.assert_equal({"b": 1, "a": 2}, {"a": 2, "b": 1}, what="f()", ordered=True)
+    checks.assert_equal({"a": 2, "b": 1}, {"a": 2, "b": 1}, what="f()", ordered=True)
+
+
+def test_speed_ratio_gives_each_run_its_own_inputs() -> None:
+    seen: list[int] = []
+
+    def record(n: int) -> int:
+        seen.append(n)
+        return n
+
+    # In the learner's own kernel the timing runs in a fresh process; run it here directly.
+    from tradeoffs.checks._child import _speed
+
+    _speed(record, record, [(1,), (2,), (3,)], {}, repeats=4, warmup=1)
+    assert seen == [1, 1, 2, 2, 3, 3, 1, 1, 2, 2]
+    result = checks.speed_ratio(_fast_sum, _slow_sum, inputs=[(100_000,), (120_000,)], repeats=3)
+    assert result.speedup > 10, result
+
+
+def _hungry(n: int) -> int:
+    return len([str(i) * 10 for i in range(n)])
+
+
+def _lean(n: int) -> int:
+    return sum(len(str(i) * 10) for i in range(n))
+
+
+def test_memory_ratio_in_a_fresh_process() -> None:
+    result = checks.assert_leaner(_lean, _hungry, (50_000,), at_least=3, what="lean")
+    assert result.measure == "tracemalloc" and result.saving > 3
+    with pytest.raises(checks.CheckFailed, match="less, expected at least 3x"):
+        checks.assert_leaner(_hungry, _lean, (50_000,), at_least=3, what="hungry")
+
+
+def test_fresh_seeds_cannot_be_guessed() -> None:
+    assert len({checks.fresh_seed() for _ in range(20)}) > 15
+
+
+def test_inside_calls_the_factory_in_a_learners_kernel() -> None:
+    assert checks.inside(dict, a=1) == {"a": 1}
