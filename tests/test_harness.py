@@ -214,7 +214,8 @@ def test_test_code_files_are_the_learners_files() -> None:
             "test",
             "with open('in.txt', 'w') as fh:\n    fh.write('from the test')\n"
             "assert read('in.txt') == 'from the test'\n"
-            "write('out.txt')\nwith open('out.txt') as fh:\n    assert fh.read() == 'from the learner'",
+            "write('out.txt')\n"
+            "with open('out.txt') as fh:\n    assert fh.read() == 'from the learner'",
         ),
     )
     assert verdicts(result) == {"c1": ("passed", 1.0)}
