@@ -20,8 +20,8 @@ from tradeoffs.labs.endpoint import (
     create_app,
     create_recent_orders_index,
     drop_recent_orders_index,
+    exercise,
     explain,
-    grading,
     has_recent_orders_index,
     make_engine,
     optimized_user_json,
@@ -95,12 +95,12 @@ def test_index_changes_the_plan(tmp_path: Path) -> None:
     seed_database(engine, 50)
     stmt = recent_orders_stmt(3)
     assert not has_recent_orders_index(engine)
-    assert grading.plan_uses_index(explain(engine, stmt)) is False
+    assert exercise.plan_uses_index(explain(engine, stmt)) is False
     assert "SCAN orders" in explain(engine, stmt)
     create_recent_orders_index(engine)
     create_recent_orders_index(engine)  # idempotent
     assert has_recent_orders_index(engine)
-    assert grading.plan_uses_index(explain(engine, stmt))
+    assert exercise.plan_uses_index(explain(engine, stmt))
     drop_recent_orders_index(engine)
     assert not has_recent_orders_index(engine)
     seed_database(engine, 50)  # re-seeding after an index existed works
@@ -133,15 +133,24 @@ def test_memory_cache_ttl_and_cache_aside() -> None:
 
 def test_reference_cache_replay_is_exact() -> None:
     trace = [(0.0, 1), (5.0, 1), (10.0, 1), (10.0, 2), (19.0, 1), (20.0, 1)]
-    out = grading.replay_cache_trace(grading.ReferenceCache, trace, 10.0)
+    out = exercise.replay_cache_trace(exercise.ReferenceCache, trace, 10.0)
     # loads at 0 (1), 10 (1: expired exactly at 0 + 10), 10 (2), 20 (1)
     assert out == {"misses": 4, "hits": 2, "served": [1, 1, 2, 3, 2, 4]}
 
 
-def test_grading_helpers_accept_the_reference_and_catch_mistakes(shop) -> None:
-    result = grading.check_handler(optimized_user_json)
-    assert result["got"] == result["want"] and max(result["queries"]) <= 4
-    assert max(result["baseline_queries"]) > 100
+def test_exercise_database_counts_statements_it_serves_and_catches_mistakes(shop) -> None:
+    with exercise.ExerciseDatabase(seed=5) as db:
+        heavy = db.summary.heavy_user_ids[0]
+        session = exercise.remote_session(db.serve)
+        db.statements = 0
+        assert optimized_user_json(session, heavy) == db.expected_json(heavy)
+        assert db.statements <= 4
+        db.statements = 0
+        baseline_user_json(exercise.remote_session(db.serve), heavy)
+        assert db.statements > 100
+        assert not exercise.plan_uses_index(db.recent_orders_plan(heavy))
+        create_recent_orders_index(exercise.remote_engine(db.serve))
+        assert exercise.plan_uses_index(db.recent_orders_plan(heavy))
 
     def update(session, cache, uid, email):
         update_email(session, uid, email)
@@ -151,10 +160,12 @@ def test_grading_helpers_accept_the_reference_and_catch_mistakes(shop) -> None:
         cache.invalidate(uid)
         update_email(session, uid, email)
 
-    good = grading.check_invalidation(update)
+    with exercise.ExerciseDatabase(seed=5) as db:
+        good = exercise.write_path(update, db, exercise.remote_session(db.serve))
     assert good["served_email"] == good["new_email"] == good["db_email"]
     assert good["loads"] == [good["a"], good["b"], good["a"]]
-    bad = grading.check_invalidation(update_early)
+    with exercise.ExerciseDatabase(seed=5) as db:
+        bad = exercise.write_path(update_early, db, exercise.remote_session(db.serve))
     assert bad["served_email"] != bad["new_email"]
     engine = make_engine(sqlite_url(shop[0]), round_trip_ms=0)
     with Session(engine) as session, pytest.raises(ValueError, match="email"):

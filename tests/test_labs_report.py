@@ -12,7 +12,6 @@ import pytest
 from tradeoffs.labs.report import Order, build_report, build_report_fast, make_orders, slow
 from tradeoffs.labs.scoring import (
     make_data,
-    peak_bytes_pair,
     profile_top,
     score_accounts,
 )
@@ -127,11 +126,3 @@ def test_profile_top_counts_recursive_calls() -> None:
             want += 1
     assert calls == want > 400
     assert profile_top(build_report, make_orders(3_000, seed=5)) == ("dedupe_orders", 1)
-
-
-def test_peak_bytes_pair_measures_the_original_too() -> None:
-    cand, ref = peak_bytes_pair(score_accounts, n_transactions=1_000, seed=0)
-    assert cand > 0 and ref > 0
-    assert 0.7 < cand / ref < 1.4  # the same program measured twice
-    lean, ref = peak_bytes_pair(lambda *data: None, n_transactions=1_000, seed=0)
-    assert lean * 10 < ref

@@ -4,7 +4,7 @@ Modules: :mod:`.schema` (tables, the missing index), :mod:`.db` (engines with a 
 network round trip, query counting, query plans), :mod:`.seed` (seeded data),
 :mod:`.handlers` (baseline and optimised handlers), :mod:`.cache` (cache-aside, in-process
 or Redis), :mod:`.app` (the FastAPI service), :mod:`.server` (uvicorn on loopback),
-:mod:`.load` (Locust load tests and tables), :mod:`.grading` (helpers for graded cells),
+:mod:`.load` (Locust load tests and tables), :mod:`.exercise` (fixtures for graded cells),
 :mod:`.cli` (``tradeoffs lab endpoint ...``). The Locust user lives in ``locustfile.py``
 and is only ever loaded by Locust itself, in a subprocess.
 """

@@ -2,13 +2,12 @@
 
 :mod:`.data` makes seeded transactions, merchants and a merchant-category tree;
 :mod:`.slow` is the job as first written (it returns each account's risk exposure and the
-SHA-256 of an audit log); :mod:`.measure` holds the wrappers that graded checks run in a
-fresh process (peak memory under tracemalloc). The optimised version is the learner's to
-write.
+SHA-256 of an audit log); :mod:`.exercise` holds what the graded tests compare answers
+with. The optimised version is the learner's to write.
 """
 
 from tradeoffs.labs.scoring.data import Category, Merchant, ScoringData, Transaction, make_data
-from tradeoffs.labs.scoring.measure import peak_bytes_pair, profile_top
+from tradeoffs.labs.scoring.exercise import profile_top
 from tradeoffs.labs.scoring.slow import score_accounts
 
 __all__ = [
@@ -17,7 +16,6 @@ __all__ = [
     "ScoringData",
     "Transaction",
     "make_data",
-    "peak_bytes_pair",
     "profile_top",
     "score_accounts",
 ]
