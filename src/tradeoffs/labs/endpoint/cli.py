@@ -84,9 +84,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from tradeoffs.labs.endpoint.db import make_engine
-    from tradeoffs.labs.endpoint.load import STAGES, plot_stages, request_trace, results_table
+    from tradeoffs.labs.endpoint.load import STAGES, request_trace, results_table
     from tradeoffs.labs.endpoint.load import run_stage as run_one
     from tradeoffs.labs.endpoint.seed import seed_database
+    from tradeoffs.widgets.load import plot_stages
 
     summary = seed_database(make_engine(_db_url(args), round_trip_ms=0), args.users, seed=args.seed)
     engine = _engine(args, pool_size=args.pool_size)
