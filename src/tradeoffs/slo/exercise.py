@@ -19,6 +19,7 @@ __all__ = [
     "PROMTOOL_LABELS",
     "alert_month",
     "bucket_case",
+    "verdict_samples",
     "fleet_table",
     "promtool_case",
 ]
@@ -67,25 +68,27 @@ PROMTOOL_LABELS = {"severity": "page"}
 _ROUTE = 'route="/users/{user_id}"'
 
 
-def promtool_case() -> dict[str, Any]:
+def promtool_case(target: float = 0.999) -> dict[str, Any]:
     """Counters for ``promtool test rules`` (selector -> per-minute increments, 1,100
     minutes) and, per evaluation minute, whether the page alert must fire there.
 
-    The story: normal traffic (1,000 good requests a minute, an error every other minute);
-    a fast burn (5% errors, minutes 420-449); then a slow burn (0.8% errors, minutes
-    600-999) while a bot makes 1,500 requests a minute for unknown users (404: not valid
-    events). Evaluation minutes are where the answer is clear-cut for PromQL's ``rate``
-    as well as for per-minute sums; the expectations come from the burn-rate rules of
+    The story, for ``target = 0.999`` (error counts scale with ``1 - target``): normal
+    traffic (1,000 good requests a minute, an error every other minute); a fast burn (5%
+    errors, minutes 420-449); then a slow burn (0.8% errors, minutes 600-999) while a bot
+    makes 1,500 requests a minute for unknown users (404: not valid events). Evaluation
+    minutes are where the answer is clear-cut for PromQL's ``rate`` as well as for
+    per-minute sums; the expectations come from the burn-rate rules of
     :data:`tradeoffs.slo.rules.PAGE_RULES` on the valid (not 4xx) counts.
     """
+    scale = (1.0 - target) / 0.001
     n = 1_100
     ok = np.full(n, 1_000, dtype=np.int64)
-    bad = (np.arange(n) % 2).astype(np.int64)
-    bad[420:450] = 50
-    bad[600:1000] = 8
+    bad = np.round((np.arange(n) % 2) * scale).astype(np.int64)
+    bad[420:450] = round(50 * scale)
+    bad[600:1000] = round(8 * scale)
     not_found = np.zeros(n, dtype=np.int64)
     not_found[600:1000] = 1_500
-    fires = alert_fires(PAGE_RULES, bad, ok + bad, 0.999)
+    fires = alert_fires(PAGE_RULES, bad, ok + bad, target)
     checks = (300, 410, 445, 449, 470, 560, 700, 900, 950, 999, 1030, 1090)
     return {
         "series": {
@@ -94,7 +97,7 @@ def promtool_case() -> dict[str, Any]:
             f'http_requests_total{{code="404", {_ROUTE}}}': not_found.tolist(),
         },
         "expected": {m: bool(fires[m]) for m in checks},
-        "target": 0.999,
+        "target": target,
     }
 
 

@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 04 placeholder
+
+# %%
+print(1)
