@@ -127,7 +127,7 @@ def load(root: Path | None = None) -> Course:
             for v in hints.values()
         ):
             raise CatalogueError(
-                f'{where}: `hints` must be a table of grade id = "hint" or ["nudge", ..., "near-answer"]'
+                f'{where}: `hints` must map grade ids to "hint" or ["nudge", ..., "answer"]'
             )
         ladders = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in hints.items()}
         units.append(
