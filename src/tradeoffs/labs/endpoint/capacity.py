@@ -1,6 +1,6 @@
 """A capacity run: step the offered rate (open loop, k6) until the p99 breaks its target.
 
-One server is started for the whole run (:func:`.load.serve_stage`) and loaded at each
+One running server (:func:`.load.serve_stage`) is loaded at each
 rate in turn for ``requests_per_step / rate`` seconds, so every step has about the same
 number of samples behind its p99 (and its confidence interval). A step **breaks** when
 its client-side p99 is over the target or more than ``max_error_rate`` of the requests
@@ -10,13 +10,11 @@ failed or were dropped; the run stops at the first break (``stop_at_break``), an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy.engine import Engine
-
-from tradeoffs.labs.endpoint.load import Stage, StageResult, measure_stage, serve_stage
+from tradeoffs.labs.endpoint.load import Stage, StageResult, measure_stage
+from tradeoffs.labs.endpoint.server import ServerThread
 from tradeoffs.slo.capacity import knee
 
 __all__ = ["CapacityRun", "run_capacity"]
@@ -54,7 +52,7 @@ class CapacityRun:
 
 
 def run_capacity(
-    engine: Engine,
+    server: ServerThread,
     stage: Stage,
     trace: Sequence[tuple[str, int, str]],
     rates_rps: Sequence[float],
@@ -65,36 +63,44 @@ def run_capacity(
     max_error_rate: float = 0.01,
     stop_at_break: bool = True,
     max_vus: int = 200,
-    thread_pool_size: int = 40,
-    port: int = 0,
-    app_hook: Callable[[Any], None] | None = None,
+    warmup_s: float = 1.0,
     progress: bool = True,
 ) -> CapacityRun:
-    """Serve ``stage`` and load it with k6 at each of ``rates_rps`` (ascending) for
-    ``max(min_step_s, requests_per_step / rate)`` seconds; see the module docstring."""
+    """Load ``server`` (serving ``stage``, see :func:`.load.serve_stage`) with k6 at each of
+    ``rates_rps`` (ascending) for ``max(min_step_s, requests_per_step / rate)`` seconds,
+    after ``warmup_s`` seconds at the first rate that are not recorded (connections,
+    caches and the database's pages warm up); see the module docstring."""
     rates = sorted(float(r) for r in rates_rps)
     if not rates or rates[0] <= 0 or requests_per_step < 1 or target_p99_ms <= 0:
         raise ValueError("need positive rates, requests_per_step >= 1 and target_p99_ms > 0")
     steps: list[StageResult] = []
-    with serve_stage(
-        engine, stage, thread_pool_size=thread_pool_size, port=port, app_hook=app_hook
-    ) as server:
-        for rate in rates:
-            step = measure_stage(
-                server,
-                stage,
-                trace,
-                generator="k6",
-                rate_rps=rate,
-                duration_s=max(min_step_s, requests_per_step / rate),
-                max_vus=max_vus,
-                progress=progress,
-                label=f"{rate:g} req/s",
-            )
-            steps.append(step)
-            broke = step.client.p99_ms > target_p99_ms or step.error_rate > max_error_rate
-            if broke and stop_at_break:
-                break
+    if warmup_s > 0:
+        measure_stage(
+            server,
+            stage,
+            trace,
+            generator="k6",
+            rate_rps=rates[0],
+            duration_s=warmup_s,
+            max_vus=max_vus,
+            progress=False,
+        )
+    for rate in rates:
+        step = measure_stage(
+            server,
+            stage,
+            trace,
+            generator="k6",
+            rate_rps=rate,
+            duration_s=max(min_step_s, requests_per_step / rate),
+            max_vus=max_vus,
+            progress=progress,
+            label=f"{rate:g} req/s",
+        )
+        steps.append(step)
+        broke = step.client.p99_ms > target_p99_ms or step.error_rate > max_error_rate
+        if broke and stop_at_break:
+            break
     found = knee(
         [s.offered_rps or 0.0 for s in steps],
         [s.client.p99_ms for s in steps],
