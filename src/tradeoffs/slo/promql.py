@@ -80,25 +80,24 @@ def latency_sli(threshold_s: float, window: str = "5m") -> str:
     return f"({good} / {total})"
 
 
-def fleet_quantile(q: float, window: str = "5m") -> str:
+def fleet_quantile(q: float, window: str = "5m", matcher: str = "") -> str:
     """The fleet's q-quantile (q in (0, 1)): buckets summed across instances, then one
-    ``histogram_quantile``."""
-    return (
-        f"histogram_quantile({q:g}, sum by (le) (rate({DURATION}_bucket{_sel(ROUTE)}[{window}])))"
-    )
+    ``histogram_quantile``. ``matcher`` adds a label matcher, e.g. ``instance!="a:1"``."""
+    sel = _sel(ROUTE, matcher)
+    return f"histogram_quantile({q:g}, sum by (le) (rate({DURATION}_bucket{sel}[{window}])))"
 
 
-def quantile_by_instance(q: float, window: str = "5m") -> str:
+def quantile_by_instance(q: float, window: str = "5m", matcher: str = "") -> str:
     """One q-quantile per instance."""
+    sel = _sel(ROUTE, matcher)
     return (
-        f"histogram_quantile({q:g}, sum by (instance, le) "
-        f"(rate({DURATION}_bucket{_sel(ROUTE)}[{window}])))"
+        f"histogram_quantile({q:g}, sum by (instance, le) (rate({DURATION}_bucket{sel}[{window}])))"
     )
 
 
-def avg_of_instance_quantiles(q: float, window: str = "5m") -> str:
+def avg_of_instance_quantiles(q: float, window: str = "5m", matcher: str = "") -> str:
     """The trap: the average of per-instance quantiles (not a quantile of anything)."""
-    return f"avg({quantile_by_instance(q, window)})"
+    return f"avg({quantile_by_instance(q, window, matcher)})"
 
 
 def burn_rate(target: float, window: str = "1h", requests: str = REQUESTS) -> str:
