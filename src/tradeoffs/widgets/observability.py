@@ -35,7 +35,10 @@ def plot_panel(
         ax.set_yscale("log")
     ax.set_title(title, fontsize="small")
     ax.set_ylabel(unit)
-    ax.legend(fontsize="x-small")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="x-small")
+    else:
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", color="0.5")
 
 
 def plot_waterfall(

@@ -167,7 +167,7 @@ def _draw(target: float, window_days: int, background: float, ratio: float, minu
     fig, axes = plt.subplots(2, 1, figsize=(10, 5.5), sharex=True)
     plot_exploration(e, (axes[0], axes[1]))
     fig.tight_layout()
-    plt.show()
+    # No plt.show(): interactive_output flushes the figure into its Output widget.
 
 
 def slo_explorer() -> widgets.VBox:

@@ -148,7 +148,8 @@ def run_k6(
     if not url.startswith(("http://127.0.0.1", "http://localhost")):
         raise ValueError(f"the lab load-tests loopback servers only, got {url}")
     positive(rate_rps, "rate_rps")
-    positive(duration_s, "duration_s")
+    if positive(duration_s, "duration_s") < 1:
+        raise ValueError(f"k6 runs a scenario for at least 1 s, got duration_s={duration_s}")
     if max_vus < 1 or not trace:
         raise ValueError(f"need max_vus >= 1 and a non-empty trace, got {max_vus}, {len(trace)}")
     exe = k6_command()
