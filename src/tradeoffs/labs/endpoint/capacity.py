@@ -63,7 +63,7 @@ def run_capacity(
     max_error_rate: float = 0.01,
     stop_at_break: bool = True,
     max_vus: int = 200,
-    warmup_s: float = 1.0,
+    warmup_s: float = 2.0,
     progress: bool = True,
 ) -> CapacityRun:
     """Load ``server`` (serving ``stage``, see :func:`.load.serve_stage`) with k6 at each of
