@@ -390,7 +390,11 @@ fig.tight_layout()
 # the knee, for Locust (32 users) and for k6:
 
 # %%
-OVER = round(KNEE * 1.6 / 10) * 10
+# The pool's capacity by Little's law: 4 connections / the time a request holds one (the
+# service time at low load). Offer 20% more than that.
+POOL_CAPACITY = 4 / (cap.steps[0].server.p50_ms / 1000)
+OVER = round(1.2 * POOL_CAPACITY / 10) * 10
+print(f"the pool can serve about {POOL_CAPACITY:.0f} requests/s; offering {OVER}/s")
 closed = measure_stage(
     server, STAGE, trace, generator="locust", users=32, rate_rps=OVER, duration_s=5 * LOAD_SCALE
 )
@@ -520,7 +524,7 @@ print(f"exact share <= 100 ms: {np.mean(service_ms <= 100):.3%}")
 # ### The other trap: averaging quantiles across instances
 #
 # A canary: two instances behind one load balancer, the stable one (optimised) and a
-# canary running the old N+1 handler, taking 40% of the traffic. Both are scraped by
+# canary running the old N+1 handler, taking nearly half of the traffic. Both are scraped by
 # the same Prometheus. The fleet's p99 is a quantile of the **summed buckets**; the average
 # of the two instances' p99s is a number that describes no request:
 
@@ -544,7 +548,7 @@ threads = [
             n, run_k6(s.url, trace, rate_rps=r, duration_s=FLEET_S, progress=False)
         )
     )
-    for n, s, r in (("stable", stable, 50), ("canary", canary, 35))
+    for n, s, r in (("stable", stable, 45), ("canary", canary, 40))
 ]
 for t in threads:
     t.start()
@@ -561,8 +565,9 @@ print(
 if PROM is None:
     print("SKIPPED: the PromQL fleet quantiles (no Prometheus):", promql.fleet_quantile(0.99, "1m"))
 else:
-    time.sleep(2.0)
-    window = f"{round(FLEET_S) + 2}s"
+    time.sleep(2.0)  # the last scrapes, after the slowest requests finished
+    FLEET_END = time.time()
+    window = f"{round(FLEET_S) + 4}s"
     canaries = f'instance!="127.0.0.1:{SHOP_PORT}"'  # the two instances of this section
     fleet = PROM.value(promql.fleet_quantile(0.99, window, canaries), FLEET_END)
     per = {
