@@ -762,9 +762,10 @@ fig.tight_layout()
 #
 # ## 9. Your turn: the SLO explorer
 #
-# Move the target, the window, the background error rate and one incident's size and
-# length; watch the budget left, the burn rate, and when each workbook rule fires (a small
-# incident should fire nothing; a long small one only the ticket).
+# Move the target (in nines: 3 is 99.9%), the window, the background error rate and one
+# incident's burn rate and length; watch the budget left, the burn rate, and when each
+# workbook rule fires (a short incident at a low burn rate should fire nothing; a long one
+# at a burn rate of 2 or 3 only the ticket; a burn rate of 100 pages within minutes).
 
 # %%
 slo_explorer()

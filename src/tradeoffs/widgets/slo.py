@@ -162,61 +162,59 @@ def plot_exploration(e: SloExploration, axes: tuple[Axes, Axes]) -> None:
     ax2.legend(fontsize="x-small", loc="upper left")
 
 
-def _draw(target: float, window_days: int, background: float, ratio: float, minutes: int) -> None:
-    e = explore_slo(target, window_days, background, ratio, minutes)
+def _draw(nines: float, window_days: int, background_pct: float, burn: float, minutes: int) -> None:
+    target = 1 - 10 ** (-nines)
+    ratio = min(1.0, burn * (1 - target))
+    e = explore_slo(target, window_days, background_pct / 100, ratio, minutes)
     fig, axes = plt.subplots(2, 1, figsize=(10, 5.5), sharex=True)
+    fig.suptitle(
+        f"SLO {target:.4%} over {window_days} days; incident: {ratio:.2%} errors "
+        f"(burn rate {ratio / (1 - target):.0f}) for {minutes} min",
+        fontsize="small",
+    )
     plot_exploration(e, (axes[0], axes[1]))
     fig.tight_layout()
     # No plt.show(): interactive_output flushes the figure into its Output widget.
 
 
 def slo_explorer() -> widgets.VBox:
-    """Sliders for the target, the window, the background error rate and the incident's
-    size and length, above the budget and alert plots."""
-    style = {"description_width": "170px"}
-    layout = widgets.Layout(width="540px")
+    """Sliders for the target (in nines: 3 = 99.9%), the window, the background error
+    rate, and one incident's burn rate and length, above the budget and alert plots.
+
+    Only FloatSlider and IntSlider are used: with a log slider, nbclient (which runs the
+    course's notebooks in tests) can hang on the cell that displays the panel."""
+    style = {"description_width": "190px"}
+    layout = widgets.Layout(width="560px")
 
     def slider(cls: type, **kw: object) -> widgets.Widget:
         return cls(style=style, layout=layout, continuous_update=False, **kw)
 
     controls = {
-        "target": widgets.SelectionSlider(
-            options=[
-                ("99%", 0.99),
-                ("99.5%", 0.995),
-                ("99.9%", 0.999),
-                ("99.95%", 0.9995),
-                ("99.99%", 0.9999),
-            ],
-            value=0.999,
-            description="SLO target",
-            style=style,
-            layout=layout,
-            continuous_update=False,
+        "nines": slider(
+            widgets.FloatSlider, value=3.0, min=2.0, max=4.0, step=0.1, description="target (nines)"
         ),
         "window_days": slider(
             widgets.IntSlider, value=30, min=7, max=30, description="window (days)"
         ),
-        "background": slider(
-            widgets.FloatLogSlider,
-            value=1e-4,
-            base=10,
-            min=-6,
-            max=-2.5,
-            step=0.25,
-            description="background error ratio",
+        "background_pct": slider(
+            widgets.FloatSlider,
+            value=0.01,
+            min=0.0,
+            max=0.2,
+            step=0.005,
+            readout_format=".3f",
+            description="background errors (%)",
         ),
-        "ratio": slider(
-            widgets.FloatLogSlider,
-            value=0.02,
-            base=10,
-            min=-3,
-            max=0,
-            step=0.1,
-            description="incident error ratio",
+        "burn": slider(
+            widgets.FloatSlider,
+            value=20.0,
+            min=1.0,
+            max=1000.0,
+            step=1.0,
+            description="incident burn rate",
         ),
         "minutes": slider(
-            widgets.IntSlider, value=120, min=1, max=2880, step=1, description="incident (minutes)"
+            widgets.IntSlider, value=120, min=1, max=2880, description="incident (minutes)"
         ),
     }
     out = widgets.interactive_output(_draw, controls)
