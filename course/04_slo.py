@@ -222,25 +222,33 @@ print(
 # **How product, engineering and finance agree on a target**: put the price of each nine
 # next to what downtime costs. The deployments below are priced from the course's price
 # book (`tradeoffs.prices`, illustrative list prices); their availabilities are design
-# assumptions. Say the business loses $100 per minute of outage:
+# assumptions, and what downtime costs the business is the other side:
 
 # %%
-DOWNTIME_USD_PER_MIN = 100.0
-print(
-    f"{'deployment':<38}{'avail.':>8}{'nines':>6}{'infra $/mo':>11}{'down min/mo':>12}{'downtime $':>11}{'total $':>9}"
-)
-for row in slo.nines_table(DOWNTIME_USD_PER_MIN):
+rows = slo.nines_table(0.0)
+print(f"{'deployment':<38}{'avail.':>8}{'nines':>6}{'infra $/mo':>11}{'down min/mo':>12}")
+for row in rows:
     d = row.deployment
     print(
-        f"{d.name:<38}{d.availability:>8.2%}{slo.nines(d.availability):>6.1f}{row.infra_usd_per_month:>11,.0f}"
-        f"{row.downtime_min_per_month:>12.1f}{row.downtime_usd_per_month:>11,.0f}{row.total_usd_per_month:>9,.0f}"
+        f"{d.name:<38}{d.availability:>8.2%}{slo.nines(d.availability):>6.1f}"
+        f"{row.infra_usd_per_month:>11,.0f}{row.downtime_min_per_month:>12.1f}"
+    )
+for per_min in (10, 100, 1_000):
+    totals = [r.infra_usd_per_month + r.downtime_min_per_month * per_min for r in rows]
+    best = int(np.argmin(totals))
+    print(
+        f"downtime at ${per_min:,}/min: total $/month "
+        + ", ".join(f"{x:,.0f}" for x in totals)
+        + f" -> cheapest: {rows[best].deployment.name}"
     )
 
 # %% [markdown]
-# Going from one machine to two zones buys a lot (about 170 minutes of downtime a month
-# for a few hundred dollars); the second region costs more than the few minutes it saves,
-# at $100 a minute. At $2,000 a minute the answer changes: that is the conversation to have
-# with numbers, not adjectives.
+# Going from one machine to two zones buys about 170 minutes of downtime a month for about
+# $90 more; each further nine costs more and saves less. Whether it pays depends on what a
+# minute of downtime costs the business: at $10 a minute two zones are the cheapest total,
+# at $100 the second region pays for itself, at $1,000 nothing less would do. That is the
+# conversation to have, with numbers, not adjectives: finance brings the cost of a minute,
+# engineering the price and the availability of each design, product what users notice.
 #
 # ## 3. Alerting on the budget: burn rates
 #
@@ -364,8 +372,8 @@ plot_capacity(cap, ax)
 fig.tight_layout()
 
 # %% [markdown]
-# Below the knee the p99 barely moves; past it, the p99 grows by an order of magnitude
-# within a few tens of requests a second: the database pool (4 connections, each held
+# Below the knee the p99 barely moves; past it, the p99 grows several-fold (up to tenfold
+# in the runs we made) within a few tens of requests a second: the database pool (4 connections, each held
 # about 17 ms per request) saturates and a queue forms, unit 01's utilisation knee measured
 # for real. On a quiet 2-core laptop the knee lands at 100 to 180 requests/s; other work on
 # your machine moves it, and so does the size of `LOAD_SCALE` (short steps end before a
@@ -376,9 +384,10 @@ fig.tight_layout()
 # service time (the pool wait included, since it happens inside the handler), the client
 # measures response time (plus the accept queue, the event loop and the network); past the
 # knee both grow, and what users feel is the client's. **CPU**: the load generator's
-# process and the server's process share the same two cores. k6, written in Go, needs a
-# fraction of a CPU second per step; a Python load generator needs several times more, and
-# on a small machine the generator can become the bottleneck that the test measures.
+# process and the server's process share the same two cores, and every CPU second the
+# generator uses is taken from the server. k6, written in Go, needs about a millisecond of
+# CPU per request here; Locust, in Python, more (printed in the next section). On a small
+# machine a heavy generator can become the bottleneck that the test measures.
 #
 # ### The trap: what a closed loop hides
 #
@@ -416,8 +425,9 @@ print(
     f"{metrics.histogram_percentile_ms(corrected, 99):.0f} ms"
 )
 print(
-    f"CPU seconds: Locust {closed.generator_cpu_s:.1f}, k6 {opened.generator_cpu_s:.1f}; "
-    f"server {closed.server_cpu_s:.1f} and {opened.server_cpu_s:.1f}"
+    f"generator CPU per request sent: Locust {closed.generator_cpu_s / closed.requests * 1000:.2f} ms, "
+    f"k6 {opened.generator_cpu_s / opened.requests * 1000:.2f} ms; server CPU {closed.server_cpu_s:.1f} s "
+    f"and {opened.server_cpu_s:.1f} s"
 )
 
 # %%
