@@ -183,7 +183,7 @@ def slo_explorer() -> widgets.VBox:
 
     Only FloatSlider and IntSlider are used, like the course's other panels: with a
     FloatLogSlider, nbclient (which runs the notebooks in tests) hung on this cell in three
-    of four runs here, as in nbclient's open issue #312; without it, none did in four."""
+    of seven runs here, as in nbclient's open issue #312; without it, in none of four."""
     style = {"description_width": "190px"}
     layout = widgets.Layout(width="560px")
 
