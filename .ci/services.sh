@@ -4,6 +4,8 @@
 #   TRADEOFFS_REDIS_URL      redis://127.0.0.1:PORT/0
 #   TRADEOFFS_POSTGRES_URL   postgresql+psycopg://tradeoffs@127.0.0.1:PORT/tradeoffs
 #   TRADEOFFS_REQUIRE_SANDBOX=1 (bubblewrap is installed: sandbox tests must not skip)
+#   TRADEOFFS_REQUIRE_PROMETHEUS=1 (prometheus and promtool are installed: their tests must
+#   not skip; tests and lessons start their own Prometheus on a free loopback port)
 
 _free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -12,6 +14,7 @@ _pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 _need=()
 command -v redis-server >/dev/null 2>&1 || _need+=(redis-server)
 command -v bwrap >/dev/null 2>&1 || _need+=(bubblewrap)
+command -v prometheus >/dev/null 2>&1 || _need+=(prometheus)
 [ -n "$(_pg_bin)" ] || _need+=(postgresql)
 if [ "${#_need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -61,4 +64,8 @@ fi
 
 if command -v bwrap >/dev/null 2>&1; then
   export TRADEOFFS_REQUIRE_SANDBOX=1
+fi
+
+if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+  export TRADEOFFS_REQUIRE_PROMETHEUS=1
 fi

@@ -50,12 +50,12 @@ from tradeoffs.labs.endpoint import (
 from tradeoffs.labs.endpoint.load import (
     STAGES,
     Stage,
-    plot_stages,
     request_trace,
     results_table,
     run_stage,
 )
 from tradeoffs.widgets.endpoint import PRICE_TABLE, endpoint_panel, endpoint_tradeoff
+from tradeoffs.widgets.load import plot_stages
 
 NOTEBOOK_START = time.perf_counter()
 FIGURES = Path(tempfile.gettempdir()) / "tradeoffs-05"

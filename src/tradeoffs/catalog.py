@@ -30,6 +30,7 @@ class Unit:
     exercise: str | None = None
     points: float = 0.0
     hints: dict[str, str] = field(default_factory=dict)
+    hint_ladders: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def lesson_notebook(self) -> str:
@@ -120,8 +121,15 @@ def load(root: Path | None = None) -> Course:
         where = f"{CATALOGUE} unit {unit_id}"
         exercise = entry.get("exercise")
         hints = entry.get("hints", {})
-        if not isinstance(hints, dict) or not all(isinstance(v, str) for v in hints.values()):
-            raise CatalogueError(f'{where}: `hints` must be a table of grade id = "hint"')
+        # A hint is one string, or a ladder of strings (a nudge first, the near-answer last).
+        if not isinstance(hints, dict) or not all(
+            isinstance(v, str) or (isinstance(v, list) and v and all(isinstance(x, str) for x in v))
+            for v in hints.values()
+        ):
+            raise CatalogueError(
+                f'{where}: `hints` must map grade ids to "hint" or ["nudge", ..., "answer"]'
+            )
+        ladders = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in hints.items()}
         units.append(
             Unit(
                 id=unit_id,
@@ -130,7 +138,8 @@ def load(root: Path | None = None) -> Course:
                 time_budget_s=float(_require(entry, "time_budget_s", float, where)),  # type: ignore[arg-type]
                 exercise=None if exercise is None else str(exercise),
                 points=float(entry.get("points", 0.0)),
-                hints=dict(hints),
+                hints={k: v[0] for k, v in ladders.items()},
+                hint_ladders=ladders,
             )
         )
     ids = [u.id for u in units]

@@ -147,3 +147,34 @@ MANAGED_TRANSCODE_USD_PER_MINUTE: dict[str, float] = {
 rendition, by output size: illustrative round numbers modelled on the public price
 pages of the big clouds' media services (basic tier, H.264, single pass). Used to compare
 the lab's cost per minute encoded (CPU-seconds at a vCPU-hour price) with buying it."""
+# ------------------------------------------------------------ observability, balancers, commitments
+# Added 2026-12 for unit 04 (SLOs, observability, cost tools).
+
+OBSERVABILITY_AS_OF = "2026-12"
+"""When the tables of this section were compared with public price pages."""
+
+MONITORING_USD: dict[str, float] = {
+    "metric_samples_per_10_million": 0.90,
+    "metric_storage_per_gb_month": 0.03,
+    "trace_spans_per_million": 5.00,
+    "log_ingest_per_gb": 0.50,
+}
+"""Managed monitoring, modelled on managed Prometheus (ingestion per 10 million samples,
+first tier, and storage), a managed tracing service (per million spans recorded) and log
+ingestion per GB. Illustrative list prices, not a quote."""
+
+LOAD_BALANCER_USD_PER_HOUR = 0.0225
+"""One managed application load balancer, per hour (its per-capacity-unit charge of a few
+cents an hour at this traffic is left out)."""
+
+COMMITMENT_DISCOUNTS: dict[str, float] = {
+    "on-demand": 0.0,
+    "1-year commitment": 0.37,
+    "3-year commitment": 0.57,
+}
+"""Share taken off the on-demand compute price for a reserved instance, savings plan or
+committed-use discount with no upfront payment, modelled on published 1- and 3-year rates
+for general-purpose machines (they vary by family and region)."""
+
+CROSS_REGION_USD_PER_GB = 0.02
+"""Data transfer between two regions of one provider, per GB (replication, failover)."""

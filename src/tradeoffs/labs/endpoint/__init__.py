@@ -1,12 +1,16 @@
-"""The slow REST endpoint lab (unit 05): ``GET /users/{id}`` with N+1 queries, fixed.
+"""The slow REST endpoint lab (units 04 and 05): ``GET /users/{id}`` with N+1 queries, fixed.
 
 Modules: :mod:`.schema` (tables, the missing index), :mod:`.db` (engines with a modelled
 network round trip, query counting, query plans), :mod:`.seed` (seeded data),
 :mod:`.handlers` (baseline and optimised handlers), :mod:`.cache` (cache-aside, in-process
 or Redis), :mod:`.app` (the FastAPI service), :mod:`.server` (uvicorn on loopback),
-:mod:`.load` (Locust load tests and tables), :mod:`.exercise` (fixtures for graded cells),
-:mod:`.cli` (``tradeoffs lab endpoint ...``). The Locust user lives in ``locustfile.py``
-and is only ever loaded by Locust itself, in a subprocess.
+:mod:`.load` (load tests per stage, closed loop with Locust or open loop with k6, and
+tables), :mod:`.k6` (k6's constant-arrival-rate executor), :mod:`.capacity` (step the
+offered rate until the p99 breaks: the knee), :mod:`.summary` (percentiles with a p99
+interval), :mod:`.observability` (Prometheus metrics, a real Prometheus server, OpenTelemetry
+traces; unit 04), :mod:`.exercise` (fixtures for graded cells), :mod:`.cli`
+(``tradeoffs lab endpoint ...``). The Locust user lives in ``locustfile.py`` and is only
+ever loaded by Locust itself, in a subprocess.
 """
 
 from tradeoffs.labs.endpoint.app import AppConfig, create_app

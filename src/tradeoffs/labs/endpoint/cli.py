@@ -1,4 +1,4 @@
-"""``tradeoffs lab endpoint seed|serve|load``: the lab outside Jupyter.
+"""``tradeoffs lab endpoint seed|serve|load|capacity|dashboard``: the lab outside Jupyter.
 
 :func:`add_cli` registers the ``endpoint`` command and its subcommands on an argparse
 subparsers object (the ``lab`` command's); each sets ``func`` to a function of the parsed
@@ -84,9 +84,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from tradeoffs.labs.endpoint.db import make_engine
-    from tradeoffs.labs.endpoint.load import STAGES, plot_stages, request_trace, results_table
+    from tradeoffs.labs.endpoint.load import STAGES, request_trace, results_table
     from tradeoffs.labs.endpoint.load import run_stage as run_one
     from tradeoffs.labs.endpoint.seed import seed_database
+    from tradeoffs.widgets.load import plot_stages
 
     summary = seed_database(make_engine(_db_url(args), round_trip_ms=0), args.users, seed=args.seed)
     engine = _engine(args, pool_size=args.pool_size)
@@ -103,6 +104,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             engine,
             stage,
             trace,
+            generator=args.generator,
             users=args.clients,
             rate_rps=args.rate_rps,
             duration_s=args.duration_s,
@@ -117,6 +119,39 @@ def cmd_load(args: argparse.Namespace) -> int:
         fig.tight_layout()
         fig.savefig(args.plot, dpi=110)
         print(f"wrote {args.plot}")
+    return 0
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    from tradeoffs.labs.endpoint.capacity import run_capacity
+    from tradeoffs.labs.endpoint.db import make_engine
+    from tradeoffs.labs.endpoint.load import Stage, request_trace, serve_stage
+    from tradeoffs.labs.endpoint.seed import seed_database
+
+    summary = seed_database(make_engine(_db_url(args), round_trip_ms=0), args.users, seed=args.seed)
+    engine = _engine(args, pool_size=args.pool_size, max_overflow=0)
+    trace = request_trace(
+        summary.n_users, heavy_user_ids=summary.heavy_user_ids, bad_fraction=args.bad_fraction
+    )
+    stage = Stage(f"optimized + index, pool {args.pool_size}", "optimized", True)
+    with serve_stage(engine, stage) as server:
+        run = run_capacity(
+            server,
+            stage,
+            trace,
+            args.rates,
+            target_p99_ms=args.target_p99_ms,
+            requests_per_step=args.requests_per_step,
+        )
+    print(run.table())
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from tradeoffs.labs.endpoint.observability.grafana import write_dashboard
+
+    path = write_dashboard(args.out, target=args.target, latency_threshold_s=args.threshold_s)
+    print(f"wrote {path}: import it in Grafana (Dashboards > New > Import) and pick a Prometheus")
     return 0
 
 
@@ -168,10 +203,33 @@ def add_cli(subparsers: Any) -> argparse.ArgumentParser:
         choices=("baseline", "eager", "+"),
         help="which stages (default all: baseline, eager, + index, + cache)",
     )
+    p.add_argument(
+        "--generator",
+        choices=("locust", "k6"),
+        default="locust",
+        help="locust: closed loop (users with think time); k6: open loop at --rate-rps",
+    )
     p.add_argument("--clients", type=int, default=16, help="Locust users")
     p.add_argument("--rate-rps", type=float, default=48.0, help="offered load, requests/s")
     p.add_argument("--duration-s", type=float, default=4.0, help="seconds per stage")
     p.add_argument("--bad-fraction", type=float, default=0.01, help="share of bad requests")
     p.add_argument("--plot", help="write the latency plot to this PNG")
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser(
+        "capacity", help="step the offered rate (k6, open loop) until the p99 breaks; the knee"
+    )
+    _common(p)
+    p.add_argument("--pool-size", type=int, default=4, help="database connections")
+    p.add_argument("--rates", type=float, nargs="+", default=[60, 100, 140, 180, 220])
+    p.add_argument("--target-p99-ms", type=float, default=100.0)
+    p.add_argument("--requests-per-step", type=int, default=1_500, help="samples per rate")
+    p.add_argument("--bad-fraction", type=float, default=0.01, help="share of bad requests")
+    p.set_defaults(func=cmd_capacity)
+
+    p = sub.add_parser("dashboard", help="write the Grafana dashboard of the SLO (JSON)")
+    p.add_argument("--out", default="endpoint_slo_dashboard.json")
+    p.add_argument("--target", type=float, default=0.999, help="availability SLO target")
+    p.add_argument("--threshold-s", type=float, default=0.1, help="latency SLI threshold")
+    p.set_defaults(func=cmd_dashboard)
     return top

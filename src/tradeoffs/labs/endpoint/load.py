@@ -1,56 +1,76 @@
-"""Load tests of the endpoint with Locust (headless, in a subprocess), stage by stage.
+"""Load tests of the endpoint, stage by stage: closed loop (Locust) or open loop (k6).
 
 :func:`request_trace` draws a seeded trace of requests (user popularity follows a Zipf
 law over a shuffled order of users, plus optional bad requests). :func:`run_locust` runs
-Locust headless against a URL for a few seconds with a progress bar and parses its CSV:
-p50/p95/p99, throughput and failures. Locust rounds response times before computing
-percentiles (to 10 ms above 100 ms, to 100 ms above 1 s), so :func:`run_stage` also
-reports exact percentiles from the server's own per-request timings (nearest-rank).
+Locust headless (a subprocess) for a few seconds and collects its CSV and every request's
+own sample; :func:`.k6.run_k6` does the same with k6's open-loop constant-arrival-rate
+executor.
 
-A :class:`Stage` is one configuration of the lab (handler, index, cache); the lesson and
-``tradeoffs lab endpoint load`` run :data:`STAGES` in order and tabulate them.
+Two latencies are reported for each stage, and they are different things:
+
+- **response time**, measured by the load generator (the client): from sending the request
+  to receiving the response, including the connection, the server's accept queue and
+  event loop, and the transfer. This is what users feel.
+- **service time**, measured by the app's middleware (the server): from the moment the
+  middleware sees the request to the moment the handler's response comes back. It leaves
+  out any queueing before the middleware runs and the time to send the response.
+
+Percentiles are exact (nearest-rank over every sample) with a bootstrap confidence
+interval for the p99 (:mod:`.summary`): Locust itself rounds response times (to 10 ms
+above 100 ms, to 100 ms above 1 s) before computing its own percentiles, which are kept in
+:class:`LocustStats` for comparison.
+
+A :class:`Stage` is one configuration of the lab (handler, index, cache); the lessons and
+``tradeoffs lab endpoint load`` run :data:`STAGES` in order and tabulate them. Plots of
+these results live in :mod:`tradeoffs.widgets.load`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from matplotlib.axes import Axes
+from numpy.typing import NDArray
 from sqlalchemy.engine import Engine
-from tqdm.auto import tqdm
 
-from tradeoffs.labs.endpoint.app import AppConfig, AuditKind, CacheKind, Mode, create_app
+from tradeoffs.labs.endpoint._tool import run_tool
+from tradeoffs.labs.endpoint.app import AppConfig, AuditKind, CacheKind, LabState, Mode, create_app
+from tradeoffs.labs.endpoint.k6 import run_k6
 from tradeoffs.labs.endpoint.schema import create_recent_orders_index, drop_recent_orders_index
-from tradeoffs.labs.endpoint.server import serve
-from tradeoffs.metrics import percentiles
+from tradeoffs.labs.endpoint.server import ServerThread, serve
+from tradeoffs.labs.endpoint.summary import LatencySummary, summarize
 
 __all__ = [
+    "GOOD_NAME",
     "STAGES",
+    "Generator",
     "LocustStats",
     "Stage",
     "StageResult",
-    "plot_stages",
+    "measure_stage",
     "request_trace",
     "results_table",
     "run_locust",
     "run_stage",
     "run_stages",
+    "serve_stage",
 ]
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 GOOD_NAME = "/users/[id]"
+Generator = Literal["locust", "k6"]
 
 
 def request_trace(
@@ -106,7 +126,8 @@ def request_trace(
 
 @dataclass(frozen=True)
 class LocustStats:
-    """Locust's view of one run: rounded percentiles (ms), throughput and failures."""
+    """Locust's view of one run: its rounded percentiles (ms), throughput and failures, and
+    the exact response time of every successful ``/users/[id]`` request (ms)."""
 
     requests: int
     failures: int
@@ -115,6 +136,8 @@ class LocustStats:
     p99_ms: float
     throughput_rps: float
     by_name: dict[str, dict[str, float]] = field(repr=False, default_factory=dict)
+    latencies_ms: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros(0))
+    cpu_s: float = math.nan
 
     @property
     def error_rate(self) -> float:
@@ -173,12 +196,14 @@ def run_locust(
 
     With ``rate_rps`` each user thinks for an exponential time of mean ``users / rate_rps``
     seconds between requests, so the users together offer about ``rate_rps`` requests per
-    second (a little less when responses are slow), like independent visitors.
-    ``rate_rps=None`` makes each user a closed loop with no think time, which measures the
-    saturation throughput instead.
+    second while responses are fast. It is still a closed loop: a user waits for its
+    response before thinking again, so when the server slows down the offered load falls
+    with it. ``rate_rps=None`` is a closed loop with no think time, which measures the
+    saturation throughput of ``users`` concurrent clients.
 
-    Percentiles are Locust's (rounded, see the module docstring), for the ``/users/[id]``
-    requests; counts and throughput are over all requests. Only loopback URLs are allowed.
+    Locust's own percentiles are rounded (see the module docstring), for the
+    ``/users/[id]`` requests; ``latencies_ms`` holds the exact samples. Only loopback URLs
+    are allowed.
     """
     if not url.startswith(("http://127.0.0.1", "http://localhost")):
         raise ValueError(f"the lab load-tests loopback servers only, got {url}")
@@ -190,6 +215,7 @@ def run_locust(
     with tempfile.TemporaryDirectory(prefix="tradeoffs-locust-", dir=workdir) as tmp:
         trace_path = Path(tmp) / "trace.json"
         trace_path.write_text(json.dumps([list(t) for t in trace]), encoding="utf-8")
+        samples_path = Path(tmp) / "samples.json"
         prefix = Path(tmp) / "run"
         cmd = [
             *_locust_command(),
@@ -210,37 +236,40 @@ def run_locust(
             "--loglevel",
             "ERROR",
         ]
-        env = dict(os.environ, TRADEOFFS_LOAD_TRACE=str(trace_path), PYTHONWARNINGS="ignore")
+        env = dict(
+            os.environ,
+            TRADEOFFS_LOAD_TRACE=str(trace_path),
+            TRADEOFFS_LOAD_SAMPLES=str(samples_path),
+            PYTHONWARNINGS="ignore",
+        )
         if rate_rps is not None:
             env["TRADEOFFS_LOAD_RATE_PER_USER"] = repr(rate_rps / users)
-        with (
-            open(Path(tmp) / "locust.log", "wb") as log,
-            subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env) as proc,
-        ):
-            started = time.monotonic()
-            ticks = max(1, round(duration_s * 10))  # tenths of a second, as integers
-            bar = tqdm(
-                total=ticks,
-                desc=label,
-                disable=not progress,
-                bar_format="{desc}: {bar} {percentage:3.0f}% of " + f"{duration_s:g} s",
-            )
-            try:
-                while proc.poll() is None:
-                    done = min(ticks, int((time.monotonic() - started) * 10))
-                    bar.update(done - bar.n)
-                    if time.monotonic() - started > duration_s + 60:
-                        proc.kill()
-                        raise RuntimeError("Locust did not stop within a minute of its run time")
-                    time.sleep(0.1)
-                bar.update(ticks - bar.n)
-            finally:
-                bar.close()
+        run = run_tool(
+            cmd,
+            env=env,
+            duration_s=duration_s,
+            log_path=Path(tmp) / "locust.log",
+            label=label,
+            progress=progress,
+        )
         stats_path = Path(f"{prefix}_stats.csv")
         if not stats_path.exists():
             tail = (Path(tmp) / "locust.log").read_text(errors="replace")[-1500:]
-            raise RuntimeError(f"Locust wrote no statistics (exit {proc.returncode}):\n{tail}")
-        return _parse_stats(stats_path, GOOD_NAME)
+            raise RuntimeError(f"Locust wrote no statistics (exit {run.returncode}):\n{tail}")
+        stats = _parse_stats(stats_path, GOOD_NAME)
+        samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
+    good = np.array([ms for name, ms, ok in samples if ok and name == GOOD_NAME], dtype=float)
+    return LocustStats(
+        requests=stats.requests,
+        failures=stats.failures,
+        p50_ms=stats.p50_ms,
+        p95_ms=stats.p95_ms,
+        p99_ms=stats.p99_ms,
+        throughput_rps=stats.throughput_rps,
+        by_name=stats.by_name,
+        latencies_ms=good,
+        cpu_s=run.cpu_s,
+    )
 
 
 @dataclass(frozen=True)
@@ -264,68 +293,163 @@ STAGES = (
 
 @dataclass(frozen=True)
 class StageResult:
-    """A stage's load test: Locust's stats and the server's own exact measurements."""
+    """A stage's load test: the client's response times and the server's service times.
+
+    ``offered_rps`` is what the generator was asked to send (None: a closed loop with no
+    think time); ``throughput_rps`` is what came back per second (client side).
+    ``dropped`` counts requests an open-loop generator could not even send (all its
+    connections busy). ``generator_cpu_s`` and ``server_cpu_s`` are the CPU seconds the
+    load generator's process and the server's process used during the run.
+    """
 
     stage: Stage
-    locust: LocustStats
-    server_p50_ms: float
-    server_p95_ms: float
-    server_p99_ms: float
-    server_requests: int
+    generator: str
+    offered_rps: float | None
+    duration_s: float
+    client: LatencySummary
+    server: LatencySummary
+    requests: int
+    failures: int
+    dropped: int
+    throughput_rps: float
     queries_per_request: float
     cache_hit_ratio: float | None
+    generator_cpu_s: float
+    server_cpu_s: float
+    locust: LocustStats | None = field(repr=False, default=None)
+    client_latencies_ms: NDArray[np.float64] = field(
+        repr=False, default_factory=lambda: np.zeros(0)
+    )
     snapshot: dict[str, Any] = field(repr=False, default_factory=dict)
 
+    @property
+    def error_rate(self) -> float:
+        """Share of the requests that should have been sent that failed or were dropped."""
+        sent = self.requests + self.dropped
+        return (self.failures + self.dropped) / sent if sent else 0.0
 
-def run_stage(
+    @property
+    def server_latencies_ms(self) -> list[float]:
+        return list(self.snapshot.get("latencies_ms", []))
+
+    # The server-side figures under their earlier names (unit 05 reads these).
+    @property
+    def server_p50_ms(self) -> float:
+        return self.server.p50_ms
+
+    @property
+    def server_p95_ms(self) -> float:
+        return self.server.p95_ms
+
+    @property
+    def server_p99_ms(self) -> float:
+        return self.server.p99_ms
+
+    @property
+    def server_requests(self) -> int:
+        return self.server.n
+
+
+@contextmanager
+def serve_stage(
     engine: Engine,
     stage: Stage,
-    trace: Sequence[tuple[str, int, str]],
     *,
-    users: int = 16,
-    rate_rps: float | None = 48.0,
-    duration_s: float = 4.0,
     redis_url: str | None = None,
     cache_ttl_s: float = 60.0,
     thread_pool_size: int = 40,
-    progress: bool = True,
-) -> StageResult:
-    """Configure the database for ``stage`` (index or not), serve the app on loopback, load
-    it with Locust, and return Locust's and the server's measurements."""
+    port: int = 0,
+    app_hook: Callable[[Any], None] | None = None,
+) -> Iterator[ServerThread]:
+    """Configure the database for ``stage`` (index or not) and serve the app on loopback
+    for the duration of the block. ``app_hook(app)`` runs before the server starts (to
+    instrument it, for example); ``server.app.state.lab`` holds its measurements."""
     if stage.index:
         create_recent_orders_index(engine)
     else:
         drop_recent_orders_index(engine)
-    cache = stage.cache
     config = AppConfig(
         mode=stage.mode,
-        cache=cache,
+        cache=stage.cache,
         cache_ttl_s=cache_ttl_s,
         redis_url=redis_url,
         audit=stage.audit,
         redis_prefix=f"tradeoffs:endpoint:{os.getpid()}:{time.monotonic_ns()}:",
     )
     app = create_app(engine, config)
-    state = app.state.lab
+    if app_hook is not None:
+        app_hook(app)
+    state: LabState = app.state.lab
     try:
-        with serve(app, thread_pool_size=thread_pool_size) as server:
-            stats = run_locust(
-                server.url,
-                trace,
-                users=users,
-                duration_s=duration_s,
-                progress=progress,
-                label=stage.name,
-            )
-            # Requests cut off when Locust stopped still run to the end on the server.
-            state.wait_idle()
-            snap = state.snapshot()
+        with serve(app, port, thread_pool_size=thread_pool_size) as server:
+            yield server
     finally:
         if state.cache is not None:
             state.cache.clear()
         state.queries.close()
-    lat = snap["latencies_ms"]
-    pct = percentiles(lat, (50, 95, 99)) if lat else {50.0: np.nan, 95.0: np.nan, 99.0: np.nan}
+
+
+def measure_stage(
+    server: ServerThread,
+    stage: Stage,
+    trace: Sequence[tuple[str, int, str]],
+    *,
+    generator: Generator = "locust",
+    users: int = 16,
+    rate_rps: float | None = 48.0,
+    duration_s: float = 4.0,
+    max_vus: int = 200,
+    progress: bool = True,
+    label: str | None = None,
+) -> StageResult:
+    """Load a running stage's server once (its counters are reset first) and measure it.
+
+    ``generator="locust"``: ``users`` closed-loop users offering about ``rate_rps``
+    (see :func:`run_locust`); ``generator="k6"``: an open loop at exactly ``rate_rps``
+    with at most ``max_vus`` requests in flight (see :func:`.k6.run_k6`).
+    """
+    state: LabState = server.app.state.lab
+    state.reset()
+    cpu_before = time.process_time()
+    name = label or stage.name
+    if generator == "locust":
+        stats = run_locust(
+            server.url,
+            trace,
+            users=users,
+            rate_rps=rate_rps,
+            duration_s=duration_s,
+            progress=progress,
+            label=name,
+        )
+        client_ms, requests, failures, dropped = (
+            stats.latencies_ms,
+            stats.requests,
+            stats.failures,
+            0,
+        )
+        generator_cpu_s: float = stats.cpu_s
+        locust: LocustStats | None = stats
+    elif generator == "k6":
+        if rate_rps is None:
+            raise ValueError("an open-loop (k6) run needs rate_rps")
+        run = run_k6(
+            server.url,
+            trace,
+            rate_rps=rate_rps,
+            duration_s=duration_s,
+            max_vus=max_vus,
+            progress=progress,
+            label=name,
+        )
+        client_ms, requests, failures = run.good_latencies_ms(GOOD_NAME), run.requests, run.failures
+        dropped, generator_cpu_s, locust = run.dropped, run.cpu_s, None
+    else:
+        raise ValueError(f"generator must be 'locust' or 'k6', got {generator!r}")
+    # Requests cut off when the generator stopped still run to the end on the server.
+    state.wait_idle()
+    server_cpu_s = time.process_time() - cpu_before
+    snap = state.snapshot()
     hit_ratio = None
     if "cache" in snap:
         looked_up = snap["cache"]["hits"] + snap["cache"]["misses"]
@@ -333,15 +457,60 @@ def run_stage(
     qpr = snap["queries_per_request"]
     return StageResult(
         stage=stage,
-        locust=stats,
-        server_p50_ms=pct[50.0],
-        server_p95_ms=pct[95.0],
-        server_p99_ms=pct[99.0],
-        server_requests=len(lat),
+        generator=generator,
+        offered_rps=rate_rps,
+        duration_s=duration_s,
+        client=summarize(client_ms),
+        server=summarize(snap["latencies_ms"]),
+        requests=requests,
+        failures=failures,
+        dropped=dropped,
+        throughput_rps=(requests - failures) / duration_s,
         queries_per_request=float(np.mean(qpr)) if qpr else float("nan"),
         cache_hit_ratio=hit_ratio,
+        generator_cpu_s=generator_cpu_s,
+        server_cpu_s=server_cpu_s,
+        locust=locust,
+        client_latencies_ms=np.asarray(client_ms, dtype=np.float64),
         snapshot=snap,
     )
+
+
+def run_stage(
+    engine: Engine,
+    stage: Stage,
+    trace: Sequence[tuple[str, int, str]],
+    *,
+    generator: Generator = "locust",
+    users: int = 16,
+    rate_rps: float | None = 48.0,
+    duration_s: float = 4.0,
+    max_vus: int = 200,
+    redis_url: str | None = None,
+    cache_ttl_s: float = 60.0,
+    thread_pool_size: int = 40,
+    progress: bool = True,
+) -> StageResult:
+    """Serve ``stage`` on loopback (:func:`serve_stage`), load it once
+    (:func:`measure_stage`) and return the client's and the server's measurements."""
+    with serve_stage(
+        engine,
+        stage,
+        redis_url=redis_url,
+        cache_ttl_s=cache_ttl_s,
+        thread_pool_size=thread_pool_size,
+    ) as server:
+        return measure_stage(
+            server,
+            stage,
+            trace,
+            generator=generator,
+            users=users,
+            rate_rps=rate_rps,
+            duration_s=duration_s,
+            max_vus=max_vus,
+            progress=progress,
+        )
 
 
 def run_stages(
@@ -355,45 +524,28 @@ def run_stages(
 
 
 def results_table(results: Sequence[StageResult]) -> str:
-    """A text table: Locust's p50/p95/p99, the server's exact ones, queries per request,
-    throughput, error rate and cache hit ratio, with the p99 speed-up over the first row."""
+    """A text table per stage: the client's response-time p50/p99 with the p99's 95%
+    interval, the server's service-time p50/p99, queries per request, offered and achieved
+    rate, errors and cache hit ratio, with the client p99 speed-up over the first row."""
     head = (
-        f"{'stage':<26}{'p50':>8}{'p95':>8}{'p99':>8} |{'srv p50':>9}{'srv p95':>9}"
-        f"{'srv p99':>9}{'q/req':>7}{'req/s':>8}{'errors':>8}{'hits':>6}{'p99 x':>7}"
+        f"{'stage':<26}{'gen':>7}{'n':>6}{'p50':>8}{'p99 [95% CI]':>24} |{'srv p50':>8}"
+        f"{'srv p99':>9}{'q/req':>6}{'offer':>7}{'got/s':>7}{'errors':>7}{'hits':>5}{'p99 x':>6}"
     )
     lines = [head, "-" * len(head)]
-    base = results[0].server_p99_ms if results else float("nan")
+    base = results[0].client.p99_ms if results else float("nan")
     for r in results:
         hits = "" if r.cache_hit_ratio is None else f"{r.cache_hit_ratio:.0%}"
+        offer = "max" if r.offered_rps is None else f"{r.offered_rps:g}"
         lines.append(
-            f"{r.stage.name:<26}{r.locust.p50_ms:>8.0f}{r.locust.p95_ms:>8.0f}"
-            f"{r.locust.p99_ms:>8.0f} |{r.server_p50_ms:>9.1f}{r.server_p95_ms:>9.1f}"
-            f"{r.server_p99_ms:>9.1f}{r.queries_per_request:>7.1f}"
-            f"{r.locust.throughput_rps:>8.1f}{r.locust.error_rate:>8.1%}{hits:>6}"
-            f"{base / r.server_p99_ms:>7.0f}"
+            f"{r.stage.name[:25]:<26}{r.generator:>7}{r.client.n:>6}{r.client.p50_ms:>8.1f}"
+            f"{r.client.p99_text():>24} |{r.server.p50_ms:>8.1f}{r.server.p99_ms:>9.1f}"
+            f"{r.queries_per_request:>6.1f}{offer:>7}{r.throughput_rps:>7.1f}"
+            f"{r.error_rate:>7.1%}{hits:>5}{base / r.client.p99_ms:>6.0f}"
         )
     lines.append(
-        "latencies in ms; p50/p95/p99 by Locust (rounded), srv = server-side exact "
-        "(nearest-rank); p99 x = speed-up of the server p99 over the first row"
+        "ms; p50/p99 = response time at the load generator (what users feel), exact, with the "
+        "p99's bootstrap interval; srv = service time in the app's middleware (no queueing "
+        "before it); offer/got = requests/s asked for and answered; p99 x = speed-up of the "
+        "client p99 over the first row"
     )
     return "\n".join(lines)
-
-
-def plot_stages(results: Sequence[StageResult], ax: Axes) -> None:
-    """Grouped bars of the server-side p50/p95/p99 per stage, on a log axis."""
-    names = [r.stage.name for r in results]
-    x = np.arange(len(results))
-    for k, (q, color) in enumerate(((50, "tab:blue"), (95, "tab:orange"), (99, "tab:red"))):
-        values = [getattr(r, f"server_p{q}_ms") for r in results]
-        bars = ax.bar(x + (k - 1) * 0.27, values, 0.27, label=f"p{q}", color=color)
-        ax.bar_label(
-            bars,
-            labels=[f"{v:,.0f}" if v >= 10 else f"{v:.1f}" for v in values],
-            fontsize="x-small",
-            padding=1,
-        )
-    ax.set_xticks(x, names)
-    ax.set_yscale("log")
-    ax.set_ylabel("server-side latency (ms, log scale)")
-    ax.set_title("GET /users/{id}: latency percentiles per stage under the same load")
-    ax.legend()
