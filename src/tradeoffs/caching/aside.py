@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tradeoffs._validate import function, one_of
 from tradeoffs.caching._counts import HitRatio
 from tradeoffs.caching.backends import MISS, CacheBackend
 
@@ -59,12 +60,8 @@ class CacheAside:
         coalesce: bool = False,
         cache_none: bool = True,
     ) -> None:
-        if write_policy not in ("invalidate", "write-through"):
-            raise ValueError(
-                f"write_policy must be 'invalidate' or 'write-through', got {write_policy!r}"
-            )
-        if not callable(load):
-            raise TypeError("load must be a callable: key -> value")
+        one_of(write_policy, ("invalidate", "write-through"), "write_policy")
+        function(load, "load (key -> value)")
         self.backend = backend
         self.load = load
         self.save = save

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from tradeoffs._validate import one_of, percentile_q
+from tradeoffs._validate import one_of, percentile_q, whole
 from tradeoffs._validate import samples as as_samples
 
 __all__ = ["METHODS", "PercentileMethod", "bootstrap_ci", "percentile", "percentiles"]
@@ -91,8 +91,7 @@ def bootstrap_ci(
     """
     arr = as_samples(samples)
     qf = percentile_q(q)
-    if int(n_boot) < 10:
-        raise ValueError(f"n_boot must be at least 10, got {n_boot!r}")
+    n_boot = whole(n_boot, "n_boot", minimum=10)
     if not 0.0 < float(confidence) < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     _check_method(method)

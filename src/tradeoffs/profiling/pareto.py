@@ -7,6 +7,7 @@ import math
 import pstats
 from dataclasses import dataclass
 
+from tradeoffs._validate import fraction as check_fraction
 from tradeoffs.profiling.cprofile import function_table
 
 __all__ = ["ParetoRow", "amdahl_limit", "amdahl_speedup", "pareto_table"]
@@ -39,8 +40,7 @@ def pareto_table(stats: pstats.Stats) -> list[ParetoRow]:
 def amdahl_speedup(fraction: float, factor: float) -> float:
     """Overall speed-up when a part taking `fraction` (0..1) of the run becomes `factor`
     times faster: 1 / ((1 - fraction) + fraction / factor). `factor` may be math.inf."""
-    if not 0 <= fraction <= 1:
-        raise ValueError(f"fraction must be within [0, 1], got {fraction}")
+    check_fraction(fraction, "fraction")
     if not factor > 0:
         raise ValueError(f"factor must be positive, got {factor}")
     rest = 1 - fraction + (0.0 if math.isinf(factor) else fraction / factor)
