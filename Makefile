@@ -6,12 +6,16 @@
 #   make check   lint, types and the build check, without the slow tests
 #   make build   regenerate course/*.ipynb and exercises/ from their sources
 #   make bench   benchmarks (not tests): grading throughput against plain nbgrader
+#   make lock    re-resolve requirements.lock from pyproject.toml (after changing dependencies);
+#                pins already in the lock are kept unless UPGRADE=1
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(CURDIR)/$(VENV)/bin
 PORT ?= 8888
 PYTEST_WORKERS ?= 2
+# The resolved, tested set of every distribution: every install is constrained to it.
+LOCK := requirements.lock
 
 # nbgrader runs `alembic` and Jupyter runs kernels by name: the venv's bin/ must be on PATH.
 export PATH := $(BIN):$(PATH)
@@ -19,13 +23,15 @@ export PATH := $(BIN):$(PATH)
 export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test check build install lint types bench clean
+.PHONY: lab test check build install lint types bench lock clean
 
-$(VENV)/.installed: pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run: make PYTHON=python3.11 ...")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed
@@ -52,6 +58,15 @@ check: lint types
 test: lint
 	$(BIN)/tradeoffs build --check
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10
+
+# One command, deterministic: uv resolves pyproject.toml (with the dev extra) for every
+# platform and Python >= 3.11 from its default index (PyPI), preferring the versions
+# already in the lock, so a new dependency changes only what it must.
+lock: | $(BIN)/python
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet -c $(LOCK) uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--custom-compile-command "make lock" \
+		$(if $(UPGRADE),--upgrade,) --quiet -o $(LOCK)
 
 bench: install
 	$(BIN)/python benchmarks/grade_bench.py --submissions 40

@@ -28,7 +28,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tradeoffs import metrics
+from tradeoffs import metrics, prices
 from tradeoffs.widgets.metrics import plot_tail_latency, tail_latency_panel, tail_latency_summary
 
 NOTEBOOK_START = time.perf_counter()
@@ -457,11 +457,12 @@ for n, (e, lo, hi) in zip(sizes, cis, strict=True):
 # ## 8. Cost per request
 #
 # Capacity costs money by the hour, and users arrive by the request, so convert:
-# cost per request = price per hour / (capacity × utilisation × 3,600 s). Prices below are
-# an illustrative table, round numbers of the right order for cloud machines, not a quote.
+# cost per request = price per hour / (capacity × utilisation × 3,600 s). Prices below come
+# from the course's price book, `tradeoffs.prices`: illustrative round numbers of the right
+# order for cloud machines, not a quote.
 
 # %%
-for name, price in metrics.PRICE_TABLE.items():
+for name, price in prices.INSTANCES.items():
     print(
         f"{name:16} {price.vcpus:2} vCPU {price.memory_gib:3} GiB  ${price.cost_usd_per_hour:.2f}/h"
     )
@@ -472,7 +473,7 @@ for name, price in metrics.PRICE_TABLE.items():
 # cheaper, and, as the knee showed, slower. Modelling the machine as one M/M/1 server:
 
 # %%
-large = metrics.PRICE_TABLE["general.large"]
+large = prices.INSTANCES["general.large"]
 capacity_rps = 400.0
 print("utilisation  $/million requests  p99 latency (M/M/1)")
 for u in (0.2, 0.4, 0.6, 0.8, 0.9, 0.95):

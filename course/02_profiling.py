@@ -38,7 +38,7 @@ import numpy as np
 
 from tradeoffs import profiling
 from tradeoffs.labs.report import build_report, build_report_fast, make_orders, slow
-from tradeoffs.widgets.profiling import amdahl_panel
+from tradeoffs.widgets.profiling import amdahl_panel, plot_icicle, plot_pareto, plot_timeline
 
 NOTEBOOK_START = time.perf_counter()
 N_ORDERS = 6_000  # distinct orders in the feed; raise it to see the trend more sharply
@@ -186,7 +186,7 @@ for label, calls, cum_s in profiling.callers_of(run.stats, "csv_line"):
 # %%
 boxes = profiling.icicle_boxes(run.stats, root="build_report", max_depth=4)
 fig, ax = plt.subplots(figsize=(10, 2.8))
-profiling.plot_icicle(boxes, ax, title="build_report under cProfile (width = cumulative time)")
+plot_icicle(boxes, ax, title="build_report under cProfile (width = cumulative time)")
 fig.tight_layout()
 
 # %% [markdown]
@@ -406,7 +406,7 @@ print(tree.strip())
 # %%
 pareto = profiling.pareto_table(run.stats)
 fig, ax = plt.subplots(figsize=(9, 3.6))
-profiling.plot_pareto(pareto, ax, top=8)
+plot_pareto(pareto, ax, top=8)
 ax.set_title("build_report: share of run time by function (cProfile tottime)")
 fig.tight_layout()
 n80 = next(i for i, r in enumerate(pareto, 1) if r.cumulative_share >= 0.8)
@@ -454,7 +454,7 @@ trace_path = profiling.write_chrome_trace(trace, "report_trace.json")
 print(f"{len(trace.events):,} events written to {trace_path.resolve()}")
 print(json.dumps(trace.events[1], indent=None))
 fig, ax = plt.subplots(figsize=(10, 2.6))
-profiling.plot_timeline(trace, ax, max_depth=3)
+plot_timeline(trace, ax, max_depth=3)
 ax.set_title("build_report on a timeline (what Perfetto shows, drawn here)")
 fig.tight_layout()
 

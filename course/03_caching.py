@@ -29,7 +29,7 @@ import tracemalloc
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tradeoffs import caching, metrics
+from tradeoffs import caching, metrics, prices
 from tradeoffs.caching import CacheAside, FakeClock, LocalCache
 from tradeoffs.widgets.caching import cache_tradeoff_panel
 
@@ -423,7 +423,7 @@ if redis_handle is not None:
 #
 # ## 9. The CDN view: edge hit ratio, latency and egress
 #
-# A CDN is a cache near the users. Model (illustrative prices from `caching.EGRESS_USD_PER_GB`):
+# A CDN is a cache near the users. Model (illustrative prices from `prices.EGRESS_USD_PER_GB`):
 # 2,000 requests/s of 200 KB responses; a hit costs one 15 ms round trip to the edge; a miss
 # adds the edge's 90 ms trip to the origin and 30 ms of work there.
 
@@ -447,14 +447,14 @@ for h in (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.995):
 # A cache node costs the same whether it hits or not; each hit saves one origin request.
 # So it pays for itself above the hit ratio where the saved origin cost equals its price:
 # h* = node price per hour / (requests per hour × origin cost per request). The prices are
-# `caching.CACHE_NODE_PRICES` (illustrative) and the origin machines of unit 01.
+# `prices.CACHE_NODES` (illustrative) and the origin machines of unit 01.
 
 # %%
 origin_per_million = caching.origin_cost_usd_per_million(scenario)
 print(
     f"origin: {scenario.origin_instance} serving {scenario.origin_capacity_rps:g} reads/s at {scenario.origin_target_utilisation:.0%}: ${origin_per_million:.2f} per million reads"
 )
-for node in caching.CACHE_NODE_PRICES.values():
+for node in prices.CACHE_NODES.values():
     cells = []
     for rps in (1, 10, 100, 400):
         h = caching.break_even_hit_ratio(node.cost_usd_per_hour, rps, origin_per_million)
@@ -467,7 +467,7 @@ saving = caching.cache_net_saving_usd_per_month(
     ev.hit_ratio,
     scenario.rate_per_s,
     origin_per_million,
-    caching.CACHE_NODE_PRICES[ev.node].cost_usd_per_hour,
+    prices.CACHE_NODES[ev.node].cost_usd_per_hour,
 )
 print(
     f"our catalogue, 4,000 entries, TTL 120 s: hit ratio {ev.hit_ratio:.1%}, node {ev.node}, net saving ${saving:,.0f}/month"

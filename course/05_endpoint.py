@@ -31,7 +31,7 @@ import httpx
 import matplotlib.pyplot as plt
 from sqlalchemy.orm import Session
 
-from tradeoffs import metrics
+from tradeoffs import metrics, prices
 from tradeoffs.labs.endpoint import (
     AppConfig,
     QueryLog,
@@ -54,7 +54,7 @@ from tradeoffs.labs.endpoint.load import (
     results_table,
     run_stage,
 )
-from tradeoffs.widgets.endpoint import PRICE_TABLE, endpoint_panel, endpoint_tradeoff
+from tradeoffs.widgets.endpoint import CACHE_NODE, DB_INSTANCE, endpoint_panel, endpoint_tradeoff
 from tradeoffs.widgets.load import plot_stages
 
 NOTEBOOK_START = time.perf_counter()
@@ -302,10 +302,11 @@ for audit in ("off", "sync", "background"):
 # ## 8. The cost side: what does the cache buy?
 #
 # The cache's price is a cache node (and the staleness it introduces); its benefit is
-# database capacity freed. With illustrative list prices:
+# database capacity freed. With the illustrative list prices of the course's price book:
 
 # %%
-print(PRICE_TABLE)
+print(prices.CACHE_NODES[CACHE_NODE])
+print(prices.DATABASES[DB_INSTANCE])
 for rps in (300, 1_000, 3_000):
     none = endpoint_tradeoff(ttl_s=0, rps=rps)
     cached = endpoint_tradeoff(ttl_s=60, rps=rps)

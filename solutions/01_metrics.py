@@ -174,7 +174,7 @@ assert {h: hist.get_total_count() for h, hist in _hists.items()} == _counts, (
 # utilisation outside (0, 1].
 
 # %% nbgrader={"grade": false, "grade_id": "cost", "locked": false, "schema_version": 3, "solution": true}
-HOURS_PER_MONTH = 730
+from tradeoffs.prices import HOURS_PER_MONTH  # 730 hours: the price book's month
 
 
 def cost_per_million_usd(cost_usd_per_hour, capacity_rps, utilisation):

@@ -14,17 +14,21 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tradeoffs.caching import free_port
+from tradeoffs.servers import (
+    REDIS_URL_ENV,
+    RedisUnavailable,
+    connect_redis,
+    free_port,
+    start_redis_server,
+)
 
 # Debian's layout; the newest installed PostgreSQL.
 PG_BIN = max(
@@ -38,16 +42,6 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return cmd
     return ["runuser", "-u", "postgres", "--", *cmd]
-
-
-def _wait_port(port: int, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout_s} s")
 
 
 @pytest.fixture(scope="session")
@@ -119,18 +113,14 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A reachable Redis URL (see the module docstring)."""
-    import redis
-
-    url = os.environ.get("TRADEOFFS_REDIS_URL")
+    url = os.environ.get(REDIS_URL_ENV)
     if url:
         try:
-            redis.Redis.from_url(url, socket_timeout=5).ping()
-        except Exception as exc:
-            pytest.fail(f"TRADEOFFS_REDIS_URL={url} is set but unreachable: {exc}")
+            connect_redis(url).close()
+        except RedisUnavailable as exc:
+            pytest.fail(f"{REDIS_URL_ENV}={url} is set but unreachable: {exc}")
         yield url
         return
-    from tradeoffs.caching import RedisUnavailable, start_redis_server
-
     try:
         handle = start_redis_server()
     except RedisUnavailable as exc:

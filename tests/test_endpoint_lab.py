@@ -10,13 +10,12 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from tradeoffs.caching import MISS
 from tradeoffs.labs.endpoint import (
     AppConfig,
     FakeClock,
-    MemoryCache,
     QueryLog,
     baseline_user_json,
-    cache_aside,
     create_app,
     create_recent_orders_index,
     drop_recent_orders_index,
@@ -24,8 +23,10 @@ from tradeoffs.labs.endpoint import (
     explain,
     has_recent_orders_index,
     make_engine,
+    memory_backend,
     optimized_user_json,
     recent_orders_stmt,
+    response_cache,
     seed_database,
     serve,
     sqlite_url,
@@ -108,25 +109,33 @@ def test_index_changes_the_plan(tmp_path: Path) -> None:
 
 def test_memory_cache_ttl_and_cache_aside() -> None:
     clock = FakeClock(0)
-    cache = MemoryCache(clock)
+    backend = memory_backend(10, max_entries=2, clock=clock)
     loads = []
 
-    def load() -> bytes:
-        loads.append(1)
+    def load(uid: int) -> bytes | None:
+        if uid == 0:
+            return None
+        loads.append(uid)
         return b"v%d" % len(loads)
 
-    assert cache_aside(cache, "k", load, 10) == b"v1"
+    cache = response_cache(backend, load)
+    assert cache.get("user:1") == b"v1"
     clock.advance(9.9)
-    assert cache_aside(cache, "k", load, 10) == b"v1"
+    assert cache.get("user:1") == b"v1"
     clock.advance(0.1)  # exactly stored_at + ttl: expired
-    assert cache_aside(cache, "k", load, 10) == b"v2"
-    cache.delete("k")
-    assert cache_aside(cache, "k", load, 10) == b"v3"
+    assert cache.get("user:1") == b"v2"
+    cache.invalidate("user:1")
+    assert cache.get("user:1") == b"v3"
     assert (cache.stats.hits, cache.stats.misses) == (1, 3)
-    assert cache_aside(cache, "none", lambda: None, 10) is None
-    assert cache.get("none") is None  # a None is not cached
-    with pytest.raises(ValueError):
-        cache.set("k", b"x", 0)
+    assert cache.get("user:0") is None
+    assert backend.get("user:0") is MISS  # a None is not cached
+    cache.get("user:2")
+    cache.get("user:3")
+    assert len(backend) == 2  # bounded: the least recently used user was evicted
+    with pytest.raises(ValueError, match="ttl_s"):
+        memory_backend(0)
+    with pytest.raises(ValueError, match="cache_max_entries"):
+        AppConfig(cache="memory", cache_max_entries=0)
     with pytest.raises(ValueError):
         clock.advance(-1)
 

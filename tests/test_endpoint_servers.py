@@ -8,18 +8,19 @@ import httpx
 from servers import postgres_server_url, postgres_url, redis_url  # noqa: F401  (fixtures)
 from sqlalchemy.orm import Session
 
+from tradeoffs.caching import MISS
 from tradeoffs.labs.endpoint import (
     AppConfig,
     QueryLog,
-    RedisCache,
     baseline_user_json,
-    cache_aside,
     create_app,
     create_recent_orders_index,
     explain,
     make_engine,
     optimized_user_json,
     recent_orders_stmt,
+    redis_backend,
+    response_cache,
     seed_database,
     serve,
 )
@@ -58,16 +59,20 @@ def test_postgres_handlers_plans_and_query_counts(postgres_url: str) -> None:  #
 
 def test_redis_cache_ttl_and_app_invalidation(redis_url: str, tmp_path) -> None:  # noqa: F811
     prefix = f"test:{uuid.uuid4().hex}:"
-    cache = RedisCache(redis_url, prefix=prefix)
-    assert cache_aside(cache, "k", lambda: b"v1", 60) == b"v1"
-    assert cache_aside(cache, "k", lambda: b"v2", 60) == b"v1"
-    cache.delete("k")
-    assert cache_aside(cache, "k", lambda: b"v3", 60) == b"v3"
+    backend = redis_backend(redis_url, 60, prefix=prefix)
+    values = iter([b"v1", b"v2", b"v3"])
+    cache = response_cache(backend, lambda uid: next(values))
+    assert cache.get("user:1") == b"v1"
+    assert cache.get("user:1") == b"v1"
+    cache.invalidate("user:1")
+    assert cache.get("user:1") == b"v2"
     assert (cache.stats.hits, cache.stats.misses) == (1, 2)
-    cache.set("short", b"x", 0.05)
-    assert cache.client.pttl(prefix + "short") <= 50
-    cache.clear()
-    assert cache.get("k") is None
+    assert 0 < backend.client.pttl(prefix + "user:1") <= 60_000
+    short = redis_backend(redis_url, 0.05, prefix=prefix)
+    short.set("short", b"x")
+    assert short.client.pttl(prefix + "short") <= 50
+    backend.clear()
+    assert backend.get("user:1") is MISS
 
     from tradeoffs.labs.endpoint import sqlite_url
 

@@ -6,23 +6,41 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
 
+from tradeoffs import prices
+from tradeoffs.caching import ttl_hit_ratio, zipf_probabilities
 from tradeoffs.widgets.endpoint import (
+    CACHE_NODE,
+    DB_INSTANCE,
     endpoint_panel,
     endpoint_tradeoff,
     plot_endpoint_tradeoff,
-    ttl_hit_ratio,
 )
+
+
+def _hit(ttl_s: float, rps: float, n_users: int, skew: float) -> float:
+    return ttl_hit_ratio(zipf_probabilities(n_users, skew), rps, ttl_s)
 
 
 def test_ttl_hit_ratio_matches_the_single_key_formula_and_grows_with_ttl() -> None:
     # One key at 2 req/s, TTL 10 s: lam*T / (1 + lam*T) = 20/21.
-    assert ttl_hit_ratio(10, 2, 1, 1.0) == pytest.approx(20 / 21)
-    assert ttl_hit_ratio(0, 100, 1000, 1.0) == 0
-    ratios = [ttl_hit_ratio(t, 300, 100_000, 1.0) for t in (1, 10, 60, 600)]
+    assert _hit(10, 2, 1, 1.0) == pytest.approx(20 / 21)
+    assert _hit(0, 100, 1000, 1.0) == 0
+    ratios = [_hit(t, 300, 100_000, 1.0) for t in (1, 10, 60, 600)]
     assert ratios == sorted(ratios) and ratios[-1] < 1
-    assert ttl_hit_ratio(60, 300, 100_000, 1.2) > ttl_hit_ratio(60, 300, 100_000, 0.6)
+    assert _hit(60, 300, 100_000, 1.2) > _hit(60, 300, 100_000, 0.6)
+    assert endpoint_tradeoff(ttl_s=60).hit_ratio == _hit(60, 300, 100_000, 1.0)
     with pytest.raises(ValueError):
-        ttl_hit_ratio(-1, 1, 1, 1)
+        _hit(-1, 1, 1, 1)
+
+
+def test_costs_come_from_the_price_book() -> None:
+    point = endpoint_tradeoff(ttl_s=60, rps=300)
+    node = prices.CACHE_NODES[CACHE_NODE].cost_usd_per_hour
+    db = prices.DATABASES[DB_INSTANCE].cost_usd_per_hour
+    assert point.cache_cost_usd == pytest.approx(node * prices.HOURS_PER_MONTH)
+    assert point.monthly_cost_usd == pytest.approx(
+        (node + point.db_instances * db) * prices.HOURS_PER_MONTH
+    )
 
 
 def test_tradeoff_cache_frees_database_capacity_at_high_traffic() -> None:

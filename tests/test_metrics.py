@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tradeoffs import metrics as m
+from tradeoffs import prices
 
 # --------------------------------------------------------------------------------------------
 # Percentiles
@@ -346,7 +347,7 @@ def test_cost_per_request_and_million() -> None:
     assert m.cost_per_request_usd(0.36, 100, 1.0) == pytest.approx(1e-6)
     assert m.cost_per_million_usd(0.36, 100, 1.0) == pytest.approx(1.0)
     assert m.cost_per_million_usd(0.36, 100, 0.25) == pytest.approx(4.0)
-    price = m.PRICE_TABLE["general.large"].cost_usd_per_hour
+    price = prices.INSTANCES["general.large"].cost_usd_per_hour
     assert m.cost_per_million_usd(price, 500, 0.5) == pytest.approx(price / 0.9)
 
 
@@ -363,7 +364,7 @@ def test_cost_rejects_bad_inputs_and_instances_needed() -> None:
         m.cost_per_million_usd(-0.1, 10, 0.5)
     assert m.instances_needed(1000, 100, 0.5) == 20
     assert m.instances_needed(1001, 100, 0.5) == 21
-    assert all(p.cost_usd_per_hour > 0 for p in m.PRICE_TABLE.values())
+    assert all(p.cost_usd_per_hour > 0 for p in prices.INSTANCES.values())
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from tradeoffs import profiling
+from tradeoffs.widgets import profiling as plots
 
 
 def leaf(n: int) -> int:
@@ -99,7 +100,7 @@ def test_icicle_boxes_nest_inside_their_parents() -> None:
     widest_child = max((b for b in boxes if b.depth == 1), key=lambda b: b.width_s)
     assert widest_child.label == "test_profiling.leaf"
     fig, ax = plt.subplots()
-    profiling.plot_icicle(boxes, ax)
+    plots.plot_icicle(boxes, ax)
     assert len(ax.patches) == len(boxes)
     plt.close(fig)
 
@@ -113,7 +114,7 @@ def test_pareto_shares_add_up() -> None:
     cumulative = [r.cumulative_share for r in rows]
     assert cumulative == sorted(cumulative)
     fig, ax = plt.subplots()
-    profiling.plot_pareto(rows, ax, top=3)
+    plots.plot_pareto(rows, ax, top=3)
     assert len(ax.patches) == 4  # three bars and the pooled rest
     plt.close(fig)
 
@@ -198,7 +199,7 @@ def test_trace_events_are_chrome_complete_events(tmp_path: Path) -> None:
     loaded = json.loads(path.read_text())
     assert len(loaded["traceEvents"]) == len(run.events)
     fig, ax = plt.subplots()
-    profiling.plot_timeline(run, ax, max_depth=2)
+    plots.plot_timeline(run, ax, max_depth=2)
     # program, the heavy leaf, fib, and the generator expression once per resumption (11)
     assert len(ax.patches) == 1 + 1 + 1 + 11
     plt.close(fig)
@@ -225,3 +226,16 @@ def test_trace_memory_refuses_nested_tracing() -> None:
 def test_timing_is_a_real_measurement() -> None:
     stats = profiling.time_repeats_s(time.sleep, 0.002, repeats=3, warmup=0)
     assert stats.min_s >= 0.002
+
+
+def test_time_calls_times_each_call_wall_and_cpu() -> None:
+    seen: list[int] = []
+    times = profiling.time_calls(lambda i: seen.append(i) or time.sleep(0.002), 3, warmup=1)
+    assert seen == [0, 0, 1, 2]
+    assert times.wall_s.shape == times.cpu_s.shape == (3,)
+    assert times.median_wall_s >= 0.002
+    assert times.median_cpu_s < times.median_wall_s  # sleeping burns no CPU
+    with pytest.raises(ValueError, match="n_calls"):
+        profiling.time_calls(print, 0)
+    with pytest.raises(TypeError, match="function"):
+        profiling.time_calls(3, 1)  # type: ignore[arg-type]

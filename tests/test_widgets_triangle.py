@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from tradeoffs.metrics import percentile
+from tradeoffs.prices import VCPU_HOUR_USD
 from tradeoffs.widgets.triangle import (
-    PRICE_USD_PER_VCPU_HOUR,
     TradeoffPoint,
     cost_usd_per_million_queries,
     format_table,
@@ -48,7 +49,7 @@ def test_dataset_is_repeatable_and_heavy_tailed() -> None:
 
 def test_full_fraction_gives_the_exact_answer(latencies_ms: np.ndarray) -> None:
     point = measure_tradeoff(latencies_ms, 1.0, repeats=2)
-    exact = float(np.percentile(latencies_ms, 99))
+    exact = percentile(latencies_ms, 99)  # nearest-rank, as unit 01 defines it
     assert point.exact_ms == exact
     assert point.estimate_ms == exact
     assert point.error_pct == 0.0
@@ -68,7 +69,7 @@ def test_cost_is_proportional_to_measured_cpu_time(frontier: list[TradeoffPoint]
         assert p.cpu_s > 0 and p.latency_ms > 0
         want = p.cpu_s * 1e6 / 3600 * p.price_usd_per_vcpu_hour
         assert p.cost_usd_per_million_queries == pytest.approx(want, rel=1e-12)
-    price = PRICE_USD_PER_VCPU_HOUR["on-demand VM"]
+    price = VCPU_HOUR_USD["on-demand VM"]
     assert cost_usd_per_million_queries(0.0036, price) == pytest.approx(price)
     assert cost_usd_per_million_queries(0.0072, price) == pytest.approx(2 * price)
 
@@ -108,7 +109,7 @@ def test_fraction_outside_unit_interval_raises(latencies_ms: np.ndarray, fractio
         ({"fraction": 0.5, "repeats": 0}, "repeats must be at least 1"),
         ({"fraction": 0.5, "error_samples": 0}, "error_samples must be at least 1"),
         ({"fraction": 0.5, "price_usd_per_vcpu_hour": -1.0}, "price_usd_per_vcpu_hour"),
-        ({"fraction": 0.5, "percentile": 101.0}, "percentile must be in"),
+        ({"fraction": 0.5, "percentile": 101.0}, "percentile=101.0 is out of range"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(
@@ -119,7 +120,7 @@ def test_bad_arguments_raise_clear_errors(
 
 
 def test_bad_dataset_and_empty_frontier_raise() -> None:
-    with pytest.raises(ValueError, match="non-empty 1-D"):
+    with pytest.raises(ValueError, match="one-dimensional"):
         measure_tradeoff(np.zeros((10, 10)), 0.5)
     with pytest.raises(ValueError, match="fractions must not be empty"):
         tradeoff_frontier(np.ones(1000), [])
@@ -159,3 +160,11 @@ def test_panel_builds_and_renders_its_first_figure(frontier: list[TradeoffPoint]
 def test_panel_measures_its_own_frontier_when_given_none() -> None:
     panel = iron_triangle_panel(n_rows=20_000, fractions=(0.01, 0.1, 1.0), repeats=1)
     assert isinstance(panel, widgets.VBox)
+
+
+def test_p99_is_nearest_rank_like_unit_01(latencies_ms: np.ndarray) -> None:
+    """The triangle's exact and sampled p99 are observed values (nearest-rank)."""
+    point = measure_tradeoff(latencies_ms, 1.0, repeats=1)
+    assert point.exact_ms == percentile(latencies_ms, 99)
+    assert point.exact_ms in set(latencies_ms.tolist())
+    assert point.estimate_ms == point.exact_ms and point.error_pct == 0.0

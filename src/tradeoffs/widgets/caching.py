@@ -25,6 +25,7 @@ from tradeoffs.caching import (
     evaluate_config,
     zipf_probabilities,
 )
+from tradeoffs.widgets._panel import choice, figure_panel, slider
 
 __all__ = [
     "CACHE_SIZES",
@@ -130,42 +131,15 @@ def _draw(cache_size: int, ttl_s: float, skew: float) -> None:
     summary = cache_tradeoff_summary(cache_size, ttl_s, skew)
     fig = plt.figure(figsize=(11, 7))
     plot_cache_tradeoff(summary, fig)
-    # No plt.show(): interactive_output flushes the figure into its Output widget.
 
 
 def cache_tradeoff_panel() -> widgets.VBox:
     """Sliders for cache size, TTL and workload skew above a figure that redraws on every
     change (each change simulates 120,000 requests: a fraction of a second). Display it as a
     cell's last expression."""
-    style = {"description_width": "150px"}
-    layout = widgets.Layout(width="520px")
     controls = {
-        "cache_size": widgets.SelectionSlider(
-            options=list(CACHE_SIZES),
-            value=2_000,
-            description="cache size (entries)",
-            style=style,
-            layout=layout,
-            continuous_update=False,
-        ),
-        "ttl_s": widgets.SelectionSlider(
-            options=list(TTLS_S),
-            value=60,
-            description="TTL (s)",
-            style=style,
-            layout=layout,
-            continuous_update=False,
-        ),
-        "skew": widgets.FloatSlider(
-            value=0.9,
-            min=0.0,
-            max=1.2,
-            step=0.1,
-            description="Zipf skew",
-            style=style,
-            layout=layout,
-            continuous_update=False,
-        ),
+        "cache_size": choice("cache size (entries)", list(CACHE_SIZES), 2_000),
+        "ttl_s": choice("TTL (s)", list(TTLS_S), 60),
+        "skew": slider(widgets.FloatSlider, "Zipf skew", 0.9, 0.0, 1.2, step=0.1),
     }
-    out = widgets.interactive_output(_draw, controls)
-    return widgets.VBox([*controls.values(), out])
+    return figure_panel(_draw, controls)

@@ -1,16 +1,18 @@
 """The cache trade-off panel of unit 05: TTL, popularity skew, round trip and pool size
 against p95/p99 latency, database load, monthly cost and staleness.
 
-:func:`ttl_hit_ratio` and :func:`endpoint_tradeoff` are the pure computation (seeded,
-unit-tested); :func:`plot_endpoint_tradeoff` draws a summary; :func:`endpoint_panel` wires
-them to sliders. The latency numbers come from a small simulation, not a measurement:
-Poisson arrivals, hits served from the cache, misses queueing for one of ``pool_size``
-database connections (an M/G/c queue).
+:func:`endpoint_tradeoff` is the pure computation (seeded, unit-tested);
+:func:`plot_endpoint_tradeoff` draws a summary; :func:`endpoint_panel` wires them to
+sliders. The latency numbers come from a small simulation, not a measurement: Poisson
+arrivals, hits served from the cache (hit ratio from :func:`tradeoffs.caching.ttl_hit_ratio`
+under the course's Zipf law), misses queueing first come, first served for one of
+``pool_size`` database connections (:func:`tradeoffs.metrics.fcfs_queue`, an M/G/c queue).
+Prices come from the price book: a cache node of :data:`tradeoffs.prices.CACHE_NODES` and
+database instances of :data:`tradeoffs.prices.DATABASES`.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 
@@ -19,42 +21,26 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from tradeoffs.metrics import percentiles
+from tradeoffs import prices
+from tradeoffs._validate import count, non_negative, positive
+from tradeoffs.caching import ttl_hit_ratio, zipf_probabilities
+from tradeoffs.metrics import fcfs_queue, percentiles
+from tradeoffs.widgets._panel import figure_panel, slider
 
 __all__ = [
-    "HOURS_PER_MONTH",
-    "PRICE_TABLE",
+    "CACHE_NODE",
+    "DB_INSTANCE",
     "EndpointTradeoff",
     "endpoint_panel",
     "endpoint_tradeoff",
     "plot_endpoint_tradeoff",
-    "ttl_hit_ratio",
 ]
 
-HOURS_PER_MONTH = 730
-# Illustrative on-demand list prices (USD per hour) of the order cloud providers charge for
-# a small managed cache node and a managed PostgreSQL instance; check your provider's.
-PRICE_TABLE: dict[str, float] = {
-    "cache_node_usd_per_hour": 0.068,  # ~6 GB managed Redis node
-    "db_instance_usd_per_hour": 0.36,  # 2 vCPU / 16 GB managed PostgreSQL
-}
-DB_CAPACITY_QPS = 3_000.0  # simple reads one such instance serves at full load
+CACHE_NODE = "cache.medium"
+"""The managed Redis node the cached endpoint runs on (a key of the price book's nodes)."""
+DB_INSTANCE = "db.large"
+"""The managed PostgreSQL instance type (2 vCPU / 16 GB) of the database fleet."""
 DB_TARGET_UTILISATION = 0.6
-
-
-def ttl_hit_ratio(ttl_s: float, rps: float, n_users: int, skew: float) -> float:
-    """Expected hit ratio of a TTL cache (no invalidations) under Zipf(``skew``) popularity.
-
-    With Poisson requests at rate ``lam`` for a key, an entry loaded on a miss serves
-    every request in the next ``ttl_s`` seconds, so the key's hit ratio is
-    ``lam*T / (1 + lam*T)``; the result averages that over the keys, weighted by traffic.
-    """
-    if ttl_s < 0 or rps <= 0 or n_users < 1 or skew < 0:
-        raise ValueError("need ttl_s >= 0, rps > 0, n_users >= 1 and skew >= 0")
-    weights = 1.0 / np.arange(1, n_users + 1) ** skew
-    p = weights / weights.sum()
-    lam_t = rps * p * ttl_s
-    return float(np.sum(p * lam_t / (1.0 + lam_t)))
 
 
 @dataclass(frozen=True)
@@ -86,39 +72,40 @@ def endpoint_tradeoff(
     cache_hit_ms: float = 1.0,
     n_requests: int = 20_000,
     seed: int = 0,
+    cache_node: str = CACHE_NODE,
+    db_instance: str = DB_INSTANCE,
 ) -> EndpointTradeoff:
     """Simulate the optimised endpoint with a response cache (``ttl_s=0``: no cache).
 
     Each miss holds one of ``pool_size`` connections for ``queries_per_miss`` round trips
     (``round_trip_ms`` each, plus exponential jitter of mean 1 ms) and ``cpu_ms``; the
-    database fleet is sized to serve the misses' queries at 60% of DB_CAPACITY_QPS each.
+    database fleet (``db_instance`` machines) is sized to serve the misses' queries at 60%
+    of each one's capacity; a cache (``cache_node``) is paid for whenever ``ttl_s > 0``.
     A pool too small for the miss rate saturates: latency then grows with the run length.
     """
-    if pool_size < 1 or round_trip_ms < 0 or rps <= 0 or n_requests < 100:
-        raise ValueError("need pool_size >= 1, round_trip_ms >= 0, rps > 0, n_requests >= 100")
-    hit = ttl_hit_ratio(ttl_s, rps, n_users, skew) if ttl_s > 0 else 0.0
+    count(pool_size, "pool_size")
+    non_negative(round_trip_ms, "round_trip_ms")
+    positive(rps, "rps")
+    count(n_requests, "n_requests", minimum=100)
+    node, db = prices.CACHE_NODES[cache_node], prices.DATABASES[db_instance]
+    hit = ttl_hit_ratio(zipf_probabilities(n_users, skew), rps, ttl_s) if ttl_s > 0 else 0.0
     rng = np.random.default_rng(seed)
     arrivals_ms = np.cumsum(rng.exponential(1000.0 / rps, n_requests))
     is_hit = rng.random(n_requests) < hit
     jitter = rng.exponential(1.0, (n_requests, queries_per_miss)).sum(axis=1)
     service_ms = queries_per_miss * round_trip_ms + jitter + cpu_ms
-    free_at = [0.0] * pool_size  # when each connection is next free (ms)
-    latency_ms = np.empty(n_requests)
-    for i in range(n_requests):
-        if is_hit[i]:
-            latency_ms[i] = cache_hit_ms
-            continue
-        start = max(arrivals_ms[i], heapq.heappop(free_at))
-        done = start + service_ms[i]
-        heapq.heappush(free_at, done)
-        latency_ms[i] = done - arrivals_ms[i]
+    # Hits never touch the pool: the misses alone queue for its connections.
+    miss = ~is_hit
+    pool = fcfs_queue(arrivals_ms[miss] / 1000, service_ms[miss] / 1000, pool_size)
+    latency_ms = np.full(n_requests, float(cache_hit_ms))
+    latency_ms[miss] = pool.latency_ms
     pct = percentiles(latency_ms, (50, 95, 99))
     miss_rps = rps * (1 - hit)
     db_qps = miss_rps * queries_per_miss
     utilisation = miss_rps * float(service_ms.mean()) / 1000 / pool_size
-    instances = max(1, math.ceil(db_qps / (DB_CAPACITY_QPS * DB_TARGET_UTILISATION)))
-    cache_cost = PRICE_TABLE["cache_node_usd_per_hour"] * HOURS_PER_MONTH if ttl_s > 0 else 0.0
-    db_cost = instances * PRICE_TABLE["db_instance_usd_per_hour"] * HOURS_PER_MONTH
+    instances = max(1, math.ceil(db_qps / (db.capacity_qps * DB_TARGET_UTILISATION)))
+    cache_cost = node.cost_usd_per_hour * prices.HOURS_PER_MONTH if ttl_s > 0 else 0.0
+    db_cost = instances * db.cost_usd_per_hour * prices.HOURS_PER_MONTH
     return EndpointTradeoff(
         hit_ratio=hit,
         p50_ms=pct[50.0],
@@ -163,26 +150,11 @@ def _draw(ttl_s: float, skew: float, round_trip_ms: float, pool_size: int, rps: 
 
 def endpoint_panel() -> widgets.VBox:
     """Sliders for TTL, popularity skew, round trip, pool size and traffic above the plots."""
-    style = {"description_width": "150px"}
-    layout = widgets.Layout(width="520px")
-
-    def slider(cls: type, **kw: object) -> widgets.Widget:
-        return cls(style=style, layout=layout, continuous_update=False, **kw)
-
     controls = {
-        "ttl_s": slider(
-            widgets.FloatSlider, value=60, min=0, max=600, step=10, description="cache TTL (s)"
-        ),
-        "skew": slider(
-            widgets.FloatSlider, value=1.0, min=0, max=1.5, step=0.05, description="popularity skew"
-        ),
-        "round_trip_ms": slider(
-            widgets.FloatSlider, value=3, min=0, max=20, step=0.5, description="DB round trip (ms)"
-        ),
-        "pool_size": slider(widgets.IntSlider, value=10, min=1, max=40, description="pool size"),
-        "rps": slider(
-            widgets.FloatSlider, value=300, min=50, max=2000, step=50, description="traffic (req/s)"
-        ),
+        "ttl_s": slider(widgets.FloatSlider, "cache TTL (s)", 60, 0, 600, step=10),
+        "skew": slider(widgets.FloatSlider, "popularity skew", 1.0, 0, 1.5, step=0.05),
+        "round_trip_ms": slider(widgets.FloatSlider, "DB round trip (ms)", 3, 0, 20, step=0.5),
+        "pool_size": slider(widgets.IntSlider, "pool size", 10, 1, 40),
+        "rps": slider(widgets.FloatSlider, "traffic (req/s)", 300, 50, 2000, step=50),
     }
-    out = widgets.interactive_output(_draw, controls)
-    return widgets.VBox([*controls.values(), out])
+    return figure_panel(_draw, controls)

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from numpy.typing import NDArray
 
 from tradeoffs.metrics import bootstrap_ci, mixture_latencies_ms, percentiles
+from tradeoffs.widgets._panel import choice, figure_panel, slider
 
 __all__ = ["TailLatencySummary", "plot_tail_latency", "tail_latency_panel", "tail_latency_summary"]
 
@@ -107,56 +108,32 @@ def _draw(tail_fraction: float, n_samples: int, tail_median_ms: float, seed: int
     fig, ax = plt.subplots(figsize=(9, 4))
     plot_tail_latency(summary, ax)
     fig.tight_layout()
-    # No plt.show(): interactive_output flushes the figure into its Output widget under the
-    # notebook's inline backend, and a non-GUI backend (tests) must not be asked to show.
 
 
 def tail_latency_panel() -> widgets.VBox:
     """Sliders for the slow-path share, its median, the sample size and the seed, above a
     plot that redraws on every change. Display it as a cell's last expression."""
-    style = {"description_width": "150px"}
-    layout = widgets.Layout(width="520px")
     controls = {
-        "tail_fraction": widgets.FloatSlider(
-            value=0.02,
-            min=0.0,
-            max=0.10,
+        "tail_fraction": slider(
+            widgets.FloatSlider,
+            "slow-path share",
+            0.02,
+            0.0,
+            0.10,
             step=0.005,
             readout_format=".1%",
-            description="slow-path share",
-            style=style,
-            layout=layout,
-            continuous_update=False,
         ),
-        "tail_median_ms": widgets.FloatLogSlider(
-            value=1200.0,
+        "tail_median_ms": slider(
+            widgets.FloatLogSlider,
+            "slow-path median (ms)",
+            1200.0,
+            2,
+            4,
             base=10,
-            min=2,
-            max=4,
             step=0.1,
             readout_format=",.0f",
-            description="slow-path median (ms)",
-            style=style,
-            layout=layout,
-            continuous_update=False,
         ),
-        "n_samples": widgets.SelectionSlider(
-            options=list(SAMPLE_SIZES),
-            value=10_000,
-            description="sample size",
-            style=style,
-            layout=layout,
-            continuous_update=False,
-        ),
-        "seed": widgets.IntSlider(
-            value=0,
-            min=0,
-            max=20,
-            description="seed",
-            style=style,
-            layout=layout,
-            continuous_update=False,
-        ),
+        "n_samples": choice("sample size", list(SAMPLE_SIZES), 10_000),
+        "seed": slider(widgets.IntSlider, "seed", 0, 0, 20),
     }
-    out = widgets.interactive_output(_draw, controls)
-    return widgets.VBox([*controls.values(), out])
+    return figure_panel(_draw, controls)

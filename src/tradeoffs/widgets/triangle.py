@@ -8,16 +8,17 @@ by a sampling error that grows as ``f`` shrinks.
 
 :func:`measure_tradeoff` measures one point for real on this machine: the wall
 time of the computation (median of a few runs), its CPU time priced per
-vCPU-hour from :data:`PRICE_USD_PER_VCPU_HOUR`, and the error of the sampled
-p99 against the exact one. :func:`tradeoff_frontier` measures a series of
-fractions; :func:`iron_triangle_panel` lets a learner move along them.
+vCPU-hour from the price book (:data:`tradeoffs.prices.VCPU_HOUR_USD`), and the
+error of the sampled p99 against the exact one. Every p99 here is nearest-rank
+(:func:`tradeoffs.metrics.percentile`), the definition unit 01 teaches.
+:func:`tradeoff_frontier` measures a series of fractions; :func:`iron_triangle_panel`
+lets a learner move along them.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -26,9 +27,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from tradeoffs._validate import count, non_negative, percentile_q, share, whole
+from tradeoffs._validate import samples as as_samples
+from tradeoffs.metrics import percentile as nearest_rank_percentile
+from tradeoffs.prices import VCPU_HOUR_USD
+from tradeoffs.profiling import time_calls
+
 __all__ = [
     "DEFAULT_FRACTIONS",
-    "PRICE_USD_PER_VCPU_HOUR",
     "TradeoffPoint",
     "cost_usd_per_million_queries",
     "format_table",
@@ -38,16 +44,6 @@ __all__ = [
     "tradeoff_frontier",
     "triangle_figure",
 ]
-
-#: Illustrative list prices in USD per vCPU-hour (mid-2020s public cloud, one region).
-#: "on-demand": a general-purpose VM (2 vCPU at about 0.09 USD/h); "spot": the same VM
-#: preemptible, about a third of the price; "serverless": a function with 1 vCPU
-#: (1,769 MB at 0.0000166667 USD per GB-second). Check your own provider's prices.
-PRICE_USD_PER_VCPU_HOUR: dict[str, float] = {
-    "on-demand VM": 0.045,
-    "spot VM": 0.015,
-    "serverless function": 0.106,
-}
 
 #: Fractions of the dataset the frontier is measured at, from 0.1% to all of it.
 DEFAULT_FRACTIONS: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -65,8 +61,7 @@ def make_latency_dataset(n_rows: int = 1_000_000, seed: int = 0) -> np.ndarray:
 
     Returns a 1-D float64 array of latencies in ms. Same ``seed``, same array.
     """
-    if n_rows < 1:
-        raise ValueError(f"n_rows must be at least 1, got {n_rows}")
+    n_rows = whole(n_rows, "n_rows")
     rng = np.random.default_rng(seed)
     latency_ms = rng.lognormal(mean=math.log(40.0), sigma=0.5, size=n_rows)
     slow = rng.random(n_rows) < 0.02
@@ -80,11 +75,8 @@ def cost_usd_per_million_queries(cpu_s_per_query: float, price_usd_per_vcpu_hour
     ``cpu_s_per_query`` CPU-seconds per query times ``price_usd_per_vcpu_hour``
     USD per vCPU-hour; returns USD per 1,000,000 queries.
     """
-    if cpu_s_per_query < 0 or price_usd_per_vcpu_hour < 0:
-        raise ValueError(
-            f"CPU time and price must be >= 0, got cpu_s_per_query={cpu_s_per_query}, "
-            f"price_usd_per_vcpu_hour={price_usd_per_vcpu_hour}"
-        )
+    non_negative(cpu_s_per_query, "cpu_s_per_query")
+    non_negative(price_usd_per_vcpu_hour, "price_usd_per_vcpu_hour")
     vcpu_hours = cpu_s_per_query * _QUERIES_PER_COST_UNIT / _SECONDS_PER_HOUR
     return vcpu_hours * price_usd_per_vcpu_hour
 
@@ -129,12 +121,7 @@ class TradeoffPoint:
 
 
 def _check_fraction(fraction: float, n_rows: int) -> int:
-    if isinstance(fraction, bool) or not (
-        isinstance(fraction, int | float) and math.isfinite(fraction)
-    ):
-        raise ValueError(f"fraction must be a finite number in (0, 1], got {fraction!r}")
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must be in (0, 1] (a share of the rows), got {fraction}")
+    share(fraction, "fraction")
     sample_rows = max(1, round(fraction * n_rows))
     if sample_rows < 100:
         raise ValueError(
@@ -151,17 +138,17 @@ def measure_tradeoff(
     percentile: float = 99.0,
     repeats: int = 5,
     error_samples: int = 100,
-    price_usd_per_vcpu_hour: float = PRICE_USD_PER_VCPU_HOUR["on-demand VM"],
+    price_usd_per_vcpu_hour: float = VCPU_HOUR_USD["on-demand VM"],
     seed: int = 0,
 ) -> TradeoffPoint:
     """Measure latency, cost and error of estimating a percentile from a sample.
 
     A sample is a random contiguous window of ``round(fraction * len(latencies_ms))``
     rows (the rows are independent draws, so a window is a random sample). Each
-    of ``repeats`` timed runs computes one window's ``percentile`` with
-    ``np.percentile``, timed with ``time.perf_counter`` (wall) and
-    ``time.process_time`` (CPU) after one untimed warm-up run; latency and CPU
-    time are the medians. The error is the RMS relative error, against the
+    of ``repeats`` timed runs computes one window's nearest-rank ``percentile``
+    (:func:`tradeoffs.metrics.percentile`), timed by :func:`tradeoffs.profiling.time_calls`
+    (wall and CPU time) after one untimed warm-up run; latency and CPU time are the
+    medians. The error is the RMS relative error, against the
     percentile of all rows, of the estimates from up to ``error_samples``
     windows (fewer for large fractions, so that at most four times the dataset
     is read per point; never fewer than 8). ``fraction=1`` reads every row and
@@ -172,57 +159,39 @@ def measure_tradeoff(
     (0, 1], a sample under 100 rows, ``repeats < 1``, ``error_samples < 1`` or a
     negative price.
     """
-    data = np.asarray(latencies_ms, dtype=np.float64)
-    if data.ndim != 1 or data.size == 0:
-        raise ValueError(f"latencies_ms must be a non-empty 1-D array, got shape {data.shape}")
+    data = as_samples(latencies_ms, "latencies_ms")
     n_rows = int(data.size)
     sample_rows = _check_fraction(fraction, n_rows)
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
-    if error_samples < 1:
-        raise ValueError(f"error_samples must be at least 1, got {error_samples}")
-    if not 0.0 <= percentile <= 100.0:
-        raise ValueError(f"percentile must be in [0, 100], got {percentile}")
-    if price_usd_per_vcpu_hour < 0:
-        raise ValueError(f"price_usd_per_vcpu_hour must be >= 0, got {price_usd_per_vcpu_hour}")
+    count(repeats, "repeats")
+    count(error_samples, "error_samples")
+    percentile_q(percentile, "percentile")
+    non_negative(price_usd_per_vcpu_hour, "price_usd_per_vcpu_hour")
 
-    exact_ms = float(np.percentile(data, percentile))
+    def p_of(start: int) -> float:
+        return nearest_rank_percentile(data[start : start + sample_rows], percentile)
+
+    exact_ms = nearest_rank_percentile(data, percentile)
     rng = np.random.default_rng(seed)
     starts = rng.integers(0, n_rows - sample_rows + 1, size=repeats)
-
-    np.percentile(data[starts[0] : starts[0] + sample_rows], percentile)  # warm-up
-    wall_s: list[float] = []
-    cpu_s: list[float] = []
-    estimates_ms: list[float] = []
-    for start in starts:
-        window = data[start : start + sample_rows]
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        estimate = np.percentile(window, percentile)
-        cpu1, wall1 = time.process_time(), time.perf_counter()
-        wall_s.append(wall1 - wall0)
-        cpu_s.append(cpu1 - cpu0)
-        estimates_ms.append(float(estimate))
+    times = time_calls(lambda i: p_of(int(starts[i])), repeats, warmup=1)
 
     # At fraction 1 every window is the whole dataset: one sample says it all.
     n_error = 1 if sample_rows == n_rows else max(8, min(error_samples, 4 * n_rows // sample_rows))
     error_starts = rng.integers(0, n_rows - sample_rows + 1, size=n_error)
-    error_estimates_ms = [
-        float(np.percentile(data[start : start + sample_rows], percentile))
-        for start in error_starts
-    ]
+    error_estimates_ms = [p_of(int(start)) for start in error_starts]
     relative = (np.asarray(error_estimates_ms) - exact_ms) / exact_ms
     error_pct = float(np.sqrt(np.mean(relative**2)) * 100.0)
-    median_cpu_s = float(np.median(cpu_s))
+    median_cpu_s = times.median_cpu_s
     return TradeoffPoint(
         fraction=float(fraction),
         sample_rows=sample_rows,
-        latency_ms=float(np.median(wall_s)) * 1e3,
+        latency_ms=times.median_wall_s * 1e3,
         cpu_s=median_cpu_s,
         price_usd_per_vcpu_hour=price_usd_per_vcpu_hour,
         cost_usd_per_million_queries=cost_usd_per_million_queries(
             median_cpu_s, price_usd_per_vcpu_hour
         ),
-        estimate_ms=estimates_ms[0],
+        estimate_ms=p_of(int(starts[0])),
         exact_ms=exact_ms,
         error_pct=error_pct,
         error_samples=n_error,
@@ -236,7 +205,7 @@ def tradeoff_frontier(
     percentile: float = 99.0,
     repeats: int = 5,
     error_samples: int = 100,
-    price_usd_per_vcpu_hour: float = PRICE_USD_PER_VCPU_HOUR["on-demand VM"],
+    price_usd_per_vcpu_hour: float = VCPU_HOUR_USD["on-demand VM"],
     seed: int = 0,
 ) -> list[TradeoffPoint]:
     """Measure :func:`measure_tradeoff` at each fraction, in increasing order of fraction.
@@ -339,8 +308,8 @@ def triangle_figure(points: Sequence[TradeoffPoint], chosen: int) -> Figure:
     colors = ("tab:blue", "tab:orange", "tab:green")
     y = np.arange(len(names))[::-1]
     ax_bars.barh(y, shares_pct, color=colors, height=0.6)
-    for yi, share, text in zip(y, shares_pct, labels, strict=True):
-        ax_bars.text(share + 2.0, yi, text, va="center", fontsize=8)
+    for yi, share_pct, text in zip(y, shares_pct, labels, strict=True):
+        ax_bars.text(share_pct + 2.0, yi, text, va="center", fontsize=8)
     ax_bars.set_yticks(y, names)
     ax_bars.set_xlim(0, 185)
     ax_bars.set_xticks([0, 25, 50, 75, 100])
@@ -374,7 +343,7 @@ def iron_triangle_panel(
     simulates ``n_rows`` latencies (:func:`make_latency_dataset`) and measures the
     p99 frontier at ``fractions`` itself. Returns an ``ipywidgets.VBox`` with a
     slider for the sample fraction, a price-tier dropdown
-    (:data:`PRICE_USD_PER_VCPU_HOUR`, which re-prices the measured CPU time) and
+    (:data:`VCPU_HOUR_USD`, which re-prices the measured CPU time) and
     the figure of :func:`triangle_figure`, redrawn on each change.
     ``initial_fraction`` selects the nearest measured fraction.
     """
@@ -394,10 +363,7 @@ def iron_triangle_panel(
         layout=widgets.Layout(width="380px"),
     )
     tier = widgets.Dropdown(
-        options=[
-            (f"{name} ({price} USD/vCPU-h)", name)
-            for name, price in PRICE_USD_PER_VCPU_HOUR.items()
-        ],
+        options=[(f"{name} ({price} USD/vCPU-h)", name) for name, price in VCPU_HOUR_USD.items()],
         value="on-demand VM",
         description="price",
         layout=widgets.Layout(width="380px"),
@@ -406,7 +372,7 @@ def iron_triangle_panel(
     readout = widgets.HTML()
 
     def redraw(_change: object = None) -> None:
-        price = PRICE_USD_PER_VCPU_HOUR[str(tier.value)]
+        price = VCPU_HOUR_USD[str(tier.value)]
         priced = [p.with_price(price) for p in measured]
         index = int(slider.value)
         pick = priced[index]

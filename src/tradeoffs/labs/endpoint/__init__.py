@@ -2,8 +2,8 @@
 
 Modules: :mod:`.schema` (tables, the missing index), :mod:`.db` (engines with a modelled
 network round trip, query counting, query plans), :mod:`.seed` (seeded data),
-:mod:`.handlers` (baseline and optimised handlers), :mod:`.cache` (cache-aside, in-process
-or Redis), :mod:`.app` (the FastAPI service), :mod:`.server` (uvicorn on loopback),
+:mod:`.handlers` (baseline and optimised handlers), :mod:`.cache` (cache-aside on the
+course's caches, in-process or Redis), :mod:`.app` (the FastAPI service), :mod:`.server` (uvicorn on loopback),
 :mod:`.load` (load tests per stage, closed loop with Locust or open loop with k6, and
 tables), :mod:`.k6` (k6's constant-arrival-rate executor), :mod:`.capacity` (step the
 offered rate until the p99 breaks: the knee), :mod:`.summary` (percentiles with a p99
@@ -14,7 +14,12 @@ ever loaded by Locust itself, in a subprocess.
 """
 
 from tradeoffs.labs.endpoint.app import AppConfig, create_app
-from tradeoffs.labs.endpoint.cache import FakeClock, MemoryCache, RedisCache, cache_aside
+from tradeoffs.labs.endpoint.cache import (
+    FakeClock,
+    memory_backend,
+    redis_backend,
+    response_cache,
+)
 from tradeoffs.labs.endpoint.db import QueryLog, explain, make_engine, sqlite_url
 from tradeoffs.labs.endpoint.handlers import (
     RECENT_ORDERS,
@@ -40,25 +45,25 @@ __all__ = [
     "RECENT_ORDERS",
     "AppConfig",
     "FakeClock",
-    "MemoryCache",
     "Order",
     "OrderItem",
     "Product",
     "QueryLog",
-    "RedisCache",
     "SeedSummary",
     "ServerThread",
     "User",
     "baseline_user_json",
-    "cache_aside",
     "create_app",
     "create_recent_orders_index",
     "drop_recent_orders_index",
     "explain",
     "has_recent_orders_index",
     "make_engine",
+    "memory_backend",
     "optimized_user_json",
     "recent_orders_stmt",
+    "redis_backend",
+    "response_cache",
     "seed_database",
     "serve",
     "sqlite_url",

@@ -21,7 +21,14 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from tradeoffs.labs.endpoint.cache import MemoryCache, RedisCache, ResponseCache, cache_aside
+from tradeoffs._validate import count, positive
+from tradeoffs.caching import CacheAside, CacheBackend
+from tradeoffs.labs.endpoint.cache import (
+    memory_backend,
+    redis_backend,
+    response_cache,
+    user_key,
+)
 from tradeoffs.labs.endpoint.db import QueryLog
 from tradeoffs.labs.endpoint.handlers import (
     baseline_user_json,
@@ -43,7 +50,8 @@ class AppConfig:
     """One configuration of the service.
 
     ``mode`` picks the handler; ``cache`` the response cache (``redis`` needs
-    ``redis_url``), with entries living ``cache_ttl_s`` seconds; ``audit`` writes one
+    ``redis_url``), with entries living ``cache_ttl_s`` seconds (in process, at most
+    ``cache_max_entries`` of them, least recently used evicted first); ``audit`` writes one
     audit row per read, on the request path (``sync``) or after the response
     (``background``).
     """
@@ -51,6 +59,7 @@ class AppConfig:
     mode: Mode = "baseline"
     cache: CacheKind = "off"
     cache_ttl_s: float = 60.0
+    cache_max_entries: int = 50_000
     redis_url: str | None = None
     redis_prefix: str = "tradeoffs:endpoint:"
     audit: AuditKind = "off"
@@ -64,8 +73,8 @@ class AppConfig:
             raise ValueError("cache='redis' needs redis_url, e.g. redis://127.0.0.1:6379/0")
         if self.audit not in ("off", "sync", "background"):
             raise ValueError(f"audit must be 'off', 'sync' or 'background', got {self.audit!r}")
-        if self.cache_ttl_s <= 0:
-            raise ValueError(f"cache_ttl_s must be positive, got {self.cache_ttl_s}")
+        positive(self.cache_ttl_s, "cache_ttl_s")
+        count(self.cache_max_entries, "cache_max_entries")
 
 
 @dataclass
@@ -74,7 +83,7 @@ class LabState:
 
     engine: Engine
     config: AppConfig
-    cache: ResponseCache | None
+    cache: CacheAside | None
     queries: QueryLog
     latencies_ms: list[float] = field(default_factory=list)
     queries_per_request: list[int] = field(default_factory=list)
@@ -128,22 +137,29 @@ class EmailChange(BaseModel):
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="the user's id")]
 
 
-def _make_cache(config: AppConfig) -> ResponseCache | None:
+def _make_backend(config: AppConfig) -> CacheBackend | None:
     if config.cache == "memory":
-        return MemoryCache()
+        return memory_backend(config.cache_ttl_s, config.cache_max_entries)
     if config.cache == "redis":
         assert config.redis_url is not None
-        return RedisCache(config.redis_url, prefix=config.redis_prefix)
+        return redis_backend(config.redis_url, config.cache_ttl_s, config.redis_prefix)
     return None
 
 
 def create_app(engine: Engine, config: AppConfig | None = None) -> FastAPI:
     """The service on ``engine`` (already seeded) for one lab configuration."""
     config = config or AppConfig()
-    cache = _make_cache(config)
-    state = LabState(engine, config, cache, QueryLog(engine))
     sessions = sessionmaker(engine, expire_on_commit=False)
     handler = baseline_user_json if config.mode == "baseline" else optimized_user_json
+
+    def load(user_id: int) -> bytes | None:
+        with sessions() as session:
+            body = handler(session, user_id)
+        return None if body is None else json.dumps(body).encode()
+
+    backend = _make_backend(config)
+    cache = None if backend is None else response_cache(backend, load)
+    state = LabState(engine, config, cache, QueryLog(engine))
     app = FastAPI(title="tradeoffs endpoint lab", docs_url=None, redoc_url=None)
     app.state.lab = state
 
@@ -170,17 +186,9 @@ def create_app(engine: Engine, config: AppConfig | None = None) -> FastAPI:
             session.add(AuditEntry(user_id=user_id, path=path, at=datetime.now()))
             session.commit()
 
-    def load(user_id: int) -> bytes | None:
-        with sessions() as session:
-            body = handler(session, user_id)
-        return None if body is None else json.dumps(body).encode()
-
     @app.get("/users/{user_id}")
     def get_user(user_id: UserId, background: BackgroundTasks) -> Response:
-        if cache is None:
-            body = load(user_id)
-        else:
-            body = cache_aside(cache, f"user:{user_id}", lambda: load(user_id), config.cache_ttl_s)
+        body = load(user_id) if cache is None else cache.get(user_key(user_id))
         if body is None:
             raise HTTPException(status_code=404, detail=f"user {user_id} not found")
         if config.audit == "sync":
@@ -199,7 +207,9 @@ def create_app(engine: Engine, config: AppConfig | None = None) -> FastAPI:
         if not found:
             raise HTTPException(status_code=404, detail=f"user {user_id} not found")
         if cache is not None:
-            cache.delete(f"user:{user_id}")  # after the commit: no reader can re-cache stale data
+            cache.invalidate(
+                user_key(user_id)
+            )  # after the commit: no reader can re-cache stale data
         return {"id": user_id, "email": change.email}
 
     @app.get("/stats")
