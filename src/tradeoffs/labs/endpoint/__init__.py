@@ -3,7 +3,8 @@
 Modules: :mod:`.schema` (tables, the missing index), :mod:`.db` (engines with a modelled
 network round trip, query counting, query plans), :mod:`.seed` (seeded data),
 :mod:`.handlers` (baseline and optimised handlers), :mod:`.cache` (cache-aside on the
-course's caches, in-process or Redis), :mod:`.app` (the FastAPI service), :mod:`.server` (uvicorn on loopback),
+course's caches, in-process or Redis), :mod:`.app` (the FastAPI service), :mod:`.server`
+(uvicorn on loopback),
 :mod:`.load` (load tests per stage, closed loop with Locust or open loop with k6, and
 tables), :mod:`.k6` (k6's constant-arrival-rate executor), :mod:`.capacity` (step the
 offered rate until the p99 breaks: the knee), :mod:`.summary` (percentiles with a p99
