@@ -10,6 +10,7 @@ submission does ends as a status (see `StudentResult.status`).
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -134,17 +135,25 @@ class Job:
     sandbox: bool | None = None
 
 
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def grade_submission(job: Job) -> StudentResult:
-    """Grade one submission. Never raises: a failure becomes a status in the result."""
-    started = time.perf_counter()
-    result = StudentResult(job.submission.student, "graded", digest=job.digest)
-    try:
-        _grade_into(job, result)
-    except Exception as exc:  # a bug in the grader: report it, keep the batch going
-        result.status = GRADER_ERROR
-        result.message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
-    result.seconds = time.perf_counter() - started
-    return result
+    """Grade one submission. Never raises: a failure becomes a status in the result.
+
+    One submission at a time per process (the harness changes the process's working folder
+    and the checks' context while it runs): a scheduler that runs jobs on threads, as a
+    Dask worker with several threads does, runs them one after another."""
+    with _ONE_AT_A_TIME:
+        started = time.perf_counter()
+        result = StudentResult(job.submission.student, "graded", digest=job.digest)
+        try:
+            _grade_into(job, result)
+        except Exception as exc:  # a bug in the grader: report it, keep the batch going
+            result.status = GRADER_ERROR
+            result.message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        result.seconds = time.perf_counter() - started
+        return result
 
 
 def _all_missing(job: Job, result: StudentResult, status: str, message: str) -> None:

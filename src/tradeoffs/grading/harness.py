@@ -258,7 +258,10 @@ class Harness:
             target = self.workdir / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        previous = os.getcwd()
+        try:
+            previous = os.getcwd()
+        except FileNotFoundError:  # the folder this process was in is gone
+            previous = "/"
         os.chdir(self.workdir)
         try:
             return self._run()

@@ -121,21 +121,25 @@ class Tracing:
             engine.round_trip = round_trip  # type: ignore[attr-defined]
 
     def trace_cache(self, cache: Any) -> None:
-        """Wrap ``cache``'s get, set and delete (an app's ``state.lab.cache``) in spans
-        named ``cache get`` etc., with whether a get hit."""
+        """Wrap the get, set and delete of ``cache``'s backend (an app's
+        ``state.lab.cache``, a :class:`~tradeoffs.caching.CacheAside`) in spans named
+        ``cache get`` etc., with whether a get hit."""
+        from tradeoffs.caching import MISS
+
+        backend = getattr(cache, "backend", cache)
         for op in ("get", "set", "delete"):
-            original = getattr(cache, op)
+            original = getattr(backend, op)
 
             @functools.wraps(original)
             def traced(*args: Any, _op: str = op, _fn: Any = original, **kwargs: Any) -> Any:
                 with self.tracer.start_as_current_span(f"cache {_op}") as span:
                     result = _fn(*args, **kwargs)
                     if _op == "get":
-                        span.set_attribute("cache.hit", result is not None)
+                        span.set_attribute("cache.hit", result is not MISS)
                     return result
 
-            setattr(cache, op, traced)
-            self._undo.append(functools.partial(delattr, cache, op))
+            setattr(backend, op, traced)
+            self._undo.append(functools.partial(delattr, backend, op))
 
     # ------------------------------------------------------------------ reading back
 
