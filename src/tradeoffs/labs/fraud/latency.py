@@ -131,17 +131,21 @@ def interleaved_latency(
     n_calls: int = 2_000,
     warmup: int = 100,
     threads: int | None = 1,
+    every: Mapping[str, int] | None = None,
 ) -> dict[str, LatencyStats]:
-    """Time each of ``calls`` once per row for ``n_calls`` rows of ``X`` (cycling),
-    rotating which goes first, after ``warmup`` untimed rounds. ``threads=None`` leaves
-    the thread pools alone (to show what they do); 1 pins them, as a service would."""
+    """Time each of ``calls`` on ``n_calls`` rows of ``X`` (cycling), rotating which goes
+    first, after ``warmup`` untimed rounds. ``every={"name": k}`` calls that one only on
+    every k-th row (a slow call needs fewer samples for its median than a fast one for
+    its p99). ``threads=None`` leaves the thread pools alone (to show what they do); 1
+    pins them, as a service would."""
     if not calls:
         raise ValueError("calls is empty")
     names = list(calls)
     fns = [calls[n] for n in names]
+    step = [max(1, int((every or {}).get(n, 1))) for n in names]
     rows = _rows(X, n_calls)
-    wall = np.empty((len(fns), n_calls))
-    cpu = np.empty((len(fns), n_calls))
+    wall: list[list[float]] = [[] for _ in names]
+    cpu: list[list[float]] = [[] for _ in names]
     clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     limits = threadpool_limits(threads) if threads is not None else None
     try:
@@ -152,17 +156,22 @@ def interleaved_latency(
         for i, x in enumerate(rows):
             for j in range(k):
                 m = (i + j) % k
+                if i % step[m]:
+                    continue
                 c0 = cpu_clock()
                 t0 = clock()
                 fns[m](x)
                 t1 = clock()
                 c1 = cpu_clock()
-                wall[m, i] = (t1 - t0) / 1e6
-                cpu[m, i] = (c1 - c0) / 1e6
+                wall[m].append((t1 - t0) / 1e6)
+                cpu[m].append((c1 - c0) / 1e6)
     finally:
         if limits is not None:
             limits.unregister()
-    return {name: LatencyStats(name, wall[j], cpu[j]) for j, name in enumerate(names)}
+    return {
+        name: LatencyStats(name, np.array(wall[j]), np.array(cpu[j]))
+        for j, name in enumerate(names)
+    }
 
 
 def measure_calls(

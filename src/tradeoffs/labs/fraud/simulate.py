@@ -50,9 +50,9 @@ class SimConfig:
     n_days: int = 70
     radius: float = 5.0
     large_amount_usd: float = 220.0
-    terminals_compromised_per_1000: float = 0.2  # per day, per 1,000 terminals
+    terminals_compromised_per_1000: float = 0.13  # per day, per 1,000 terminals
     terminal_days: int = 28
-    cards_compromised_per_1000: float = 0.6  # per day, per 1,000 customers
+    cards_compromised_per_1000: float = 0.45  # per day, per 1,000 customers
     card_days: int = 14
     card_fraud_share: float = 1 / 3
     card_amount_factor: float = 5.0
