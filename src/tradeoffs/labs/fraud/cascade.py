@@ -22,6 +22,7 @@ escalation rate, in one pass over the sorted fast scores.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,20 +123,26 @@ def choose_band(
     # Positions where a new score starts (ties stay on one side of an edge), and the end.
     edges = np.concatenate(([0], np.flatnonzero(np.diff(fs) != 0) + 1, [n]))
     cap = int(math.floor(max_escalation * n + 1e-9))
+    # total(i, j) = g[i] + h[j] for a band over positions i..j-1; for each j, the best i
+    # is the minimum of g over the edges within `cap` positions: a sliding-window minimum.
+    g = (cp - cs)[edges].tolist()
+    h = (cs + cf[n] - cf)[edges].tolist()
+    pos = edges.tolist()
+    window: deque[int] = deque()  # edge indices, g increasing
     best_cost, best = math.inf, (0, 0)
-    for d in range(edges.size):
-        i, j = edges[: edges.size - d], edges[d:]
-        ok = j - i <= cap
-        if not ok.any():
-            break
-        total = cp[i] + (cs[j] - cs[i]) + (cf[n] - cf[j])
-        total = np.where(ok, total, np.inf)
-        k = int(np.argmin(total))
-        if total[k] < best_cost - 1e-9:
-            best_cost, best = float(total[k]), (int(i[k]), int(j[k]))
+    for k in range(len(pos)):
+        while window and g[window[-1]] >= g[k]:
+            window.pop()
+        window.append(k)
+        while pos[k] - pos[window[0]] > cap:
+            window.popleft()
+        i = window[0]
+        total = g[i] + h[k]
+        if total < best_cost - 1e-9:
+            best_cost, best = total, (pos[i], pos[k])
 
-    def edge(pos: int) -> float:
-        return math.inf if pos >= n else float(fs[pos])
+    def edge(at: int) -> float:
+        return math.inf if at >= n else float(fs[at])
 
     lo_pos, hi_pos = best
     band = (edge(lo_pos), edge(hi_pos)) if lo_pos < hi_pos else (edge(hi_pos), edge(hi_pos))

@@ -92,7 +92,7 @@ class ConfigIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     tier: Tier | None = None
-    band: tuple[float, float] | None = None
+    band: list[float] | None = Field(default=None, min_length=2, max_length=2)
     fast_threshold: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     accurate_threshold: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
 
@@ -215,7 +215,9 @@ def create_scoring_app(
 
     @app.put("/config")
     async def put_config(change: ConfigIn) -> dict[str, Any]:
-        updates = {k: v for k, v in change.model_dump().items() if v is not None}
+        updates: dict[str, Any] = {k: v for k, v in change.model_dump().items() if v is not None}
+        if "band" in updates:
+            updates["band"] = tuple(updates["band"])
         try:
             state.config = replace(state.config, **updates)
         except ValueError as exc:
