@@ -148,7 +148,13 @@ def test_features_by_hand_customer_windows_and_delayed_terminal_labels() -> None
     assert X[1, col["terminal_n_28d"]] == 0 and X[1, col["terminal_risk_28d"]] == 0.0
     # on day 10, terminal 0's window (day -25, day 3] holds the fraud and day 2's payment.
     assert X[4, col["terminal_n_28d"]] == 2 and X[4, col["terminal_risk_28d"]] == 0.5
-    assert X[:, col["is_night"]].tolist() == [1, 1, 1, 1, 1]  # all before 06:00 (days start at 00:00)
+    assert X[:, col["is_night"]].tolist() == [
+        1,
+        1,
+        1,
+        1,
+        1,
+    ]  # all before 06:00 (days start at 00:00)
     assert X[1, col["is_weekend"]] == 0 and X[4, col["is_weekend"]] == 0
     noon = offline_features(_tx([(5 * day + 12 * 3600, 0, 0, 1.0, False)]))
     assert noon[0, col["is_night"]] == 0 and noon[0, col["is_weekend"]] == 1  # day 5: weekend

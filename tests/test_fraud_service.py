@@ -37,7 +37,9 @@ def _app(lab, tier="cascade"):
     dataset, study, band, slow_t = lab
     store = OnlineFeatures(SPLIT.delay_days).load_history(dataset.before("test"))
     config = ServiceConfig(tier, band, study.threshold("logistic"), slow_t)
-    return create_scoring_app(study.scorers["logistic lean"], study.scorers["forest"], store, config)
+    return create_scoring_app(
+        study.scorers["logistic lean"], study.scorers["forest"], store, config
+    )
 
 
 def _body(test, i):

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from tradeoffs import prices
 from tradeoffs.checks import transferable
+from tradeoffs.metrics import ConfusionMatrix
 
 __all__ = [
     "CostBreakdown",
@@ -86,18 +87,22 @@ class CostBreakdown:
         return self.total_usd / self.n * 1000 if self.n else 0.0
 
     @property
+    def confusion(self) -> ConfusionMatrix:
+        """The decisions' confusion matrix (positive = fraud)."""
+        tn = self.n - self.true_positives - self.false_positives - self.false_negatives
+        return ConfusionMatrix(self.true_positives, self.false_positives, self.false_negatives, tn)
+
+    @property
     def precision(self) -> float:
-        return self.true_positives / self.flagged if self.flagged else 0.0
+        return self.confusion.precision
 
     @property
     def recall(self) -> float:
-        frauds = self.true_positives + self.false_negatives
-        return self.true_positives / frauds if frauds else 0.0
+        return self.confusion.recall
 
     @property
     def accuracy(self) -> float:
-        wrong = self.false_positives + self.false_negatives
-        return 1 - wrong / self.n if self.n else 0.0
+        return self.confusion.accuracy
 
     def as_dict(self) -> dict[str, float]:
         """The five money figures as plain floats (the exercise's format)."""
