@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tradeoffs.labs.fraud.cascade import Cascade, cascade_flags, choose_band
-from tradeoffs.labs.fraud.costs import CostModel, bayes_flags, best_threshold, cost_breakdown
+from tradeoffs.labs.fraud.costs import CostModel, best_threshold, cost_breakdown
 from tradeoffs.labs.fraud.data import SplitConfig, make_dataset
 from tradeoffs.labs.fraud.latency import (
     Scorer,
@@ -37,7 +37,6 @@ __all__ = [
     "cascade_run",
     "costs_for",
     "latency_case",
-    "model_costs",
     "reference_band",
     "reference_choice",
     "scores_case",
@@ -99,36 +98,6 @@ def scores_case(seed: int = EXERCISE_SEED) -> dict[str, Any]:
         }
     out["thresholds"] = {"logistic": st.threshold("logistic"), "forest": st.threshold("forest")}
     return out
-
-
-def model_costs(
-    flags: Any, period: str = "test", seed: int = EXERCISE_SEED, costs: str = "default"
-) -> dict[str, float]:
-    """The lab's cost of a learner's decisions (one bool per transaction of ``period``)."""
-    st = _study(seed)
-    split = getattr(st.dataset, period)
-    arr = np.asarray(flags)
-    if arr.shape != split.y.shape:
-        raise ValueError(
-            f"expected one decision per transaction of the {period} week ({split.y.size}), "
-            f"got an array of shape {arr.shape}"
-        )
-    b = cost_breakdown(arr.astype(bool), split.y, split.amount_usd, 0.0, costs_for(costs))
-    bayes = bayes_flags(st.test_scores["forest"], split.amount_usd, costs_for(costs))
-    return {
-        "per_1000_usd": b.per_1000_usd,
-        "flagged": float(b.flagged),
-        "default_per_1000_usd": cost_breakdown(
-            st.test_scores["forest"] >= 0.5, split.y, split.amount_usd, 0.0, costs_for(costs)
-        ).per_1000_usd
-        if period == "test"
-        else math.nan,
-        "bayes_per_1000_usd": cost_breakdown(
-            bayes, split.y, split.amount_usd, 0.0, costs_for(costs)
-        ).per_1000_usd
-        if period == "test"
-        else math.nan,
-    }
 
 
 def _constant(x: Any) -> float:
