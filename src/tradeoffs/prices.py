@@ -178,3 +178,33 @@ for general-purpose machines (they vary by family and region)."""
 
 CROSS_REGION_USD_PER_GB = 0.02
 """Data transfer between two regions of one provider, per GB (replication, failover)."""
+# ------------------------------------------------------------------------ fraud operations
+
+FRAUD_OPS_AS_OF = "2026-12"
+"""When the fraud-operations table below was written."""
+
+
+@dataclass(frozen=True)
+class FraudOpsPrices:
+    """What a card issuer's fraud decisions cost, per transaction outcome (USD).
+
+    ``review_usd_per_alert``: an analyst checks every flagged transaction (about four
+    minutes at a loaded cost of about 60 USD/hour). ``friction_usd_per_false_positive``:
+    a legitimate payment held or declined costs the lost margin on it and on the
+    customers who then use another card (surveys of false declines put the lost
+    spending at several times the fraud itself; 10 USD is a cautious round number).
+    ``fraud_loss_share``: the share of a missed fraud's amount the issuer loses (1.0:
+    all of it; chargebacks to merchants or insurance lower it).
+    ``serving_utilisation``: the average share of its vCPUs a real-time scoring fleet
+    keeps busy (headroom for peaks and a second zone), which divides the compute price.
+    """
+
+    review_usd_per_alert: float = 4.0
+    friction_usd_per_false_positive: float = 10.0
+    fraud_loss_share: float = 1.0
+    serving_utilisation: float = 0.4
+
+
+FRAUD_OPS = FraudOpsPrices()
+"""Illustrative figures of the order fraud teams quote for card-not-present payments, not
+measured costs of any one company; compute is priced from :data:`VCPU_HOUR_USD`."""
