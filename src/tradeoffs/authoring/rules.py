@@ -125,7 +125,9 @@ def exercises(course: Course) -> list[Problem]:
                 out.append(Problem(where, f"grade id {gid!r} is also used by {seen[gid]}"))
             seen[gid] = unit.id
         for gid in sorted(set(unit.hints) - set(graded)):
-            out.append(Problem("course.toml", f"{unit.id}: a hint for {gid!r}, which is not a graded cell"))
+            out.append(
+                Problem("course.toml", f"{unit.id}: a hint for {gid!r}, which is not a graded cell")
+            )
         for cell in nb.cells:
             if not is_test(cell):
                 continue
