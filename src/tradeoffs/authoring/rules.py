@@ -45,14 +45,12 @@ def layout(course: Course) -> list[Problem]:
         if not UNIT_ID.match(unit.id):
             out.append(Problem("course.toml", f"unit id {unit.id!r} must look like NN_slug"))
         if unit.lesson != f"course/{unit.id}.py":
-            out.append(
-                Problem("course.toml", f"{unit.id}: set lesson = \"course/{unit.id}.py\"")
-            )
+            out.append(Problem("course.toml", f'{unit.id}: set lesson = "course/{unit.id}.py"'))
         if not (course.root / unit.lesson).is_file():
             out.append(Problem(unit.lesson, "is missing: write the lesson or fix course.toml"))
         if unit.exercise is not None and unit.exercise != f"solutions/{unit.id}.py":
             out.append(
-                Problem("course.toml", f"{unit.id}: set exercise = \"solutions/{unit.id}.py\"")
+                Problem("course.toml", f'{unit.id}: set exercise = "solutions/{unit.id}.py"')
             )
         if unit.time_budget_s <= 0:
             out.append(Problem("course.toml", f"{unit.id}: time_budget_s must be positive"))

@@ -90,19 +90,40 @@ def assemble(
     begin_hidden: str = BEGIN_HIDDEN,
     end_hidden: str = END_HIDDEN,
 ) -> Assembled:
-    """The notebook to grade and its steps; see the module docstring."""
+    """The notebook to grade and its steps; see the module docstring.
+
+    A given cell the learner may edit (an ordinary, unlocked cell) is matched to the
+    learner's copy by cell id (or, without ids, by its source): unchanged, it runs in both
+    processes; edited or deleted, the learner's version (if any) runs in the learner's
+    process and the master's in the harness, so the tests keep their trusted copy."""
     released_by_id = {g: c for c in released.cells if (g := _gid(c))}
     master_ids = {g for c in master.cells if (g := _gid(c))}
+    given_ids = {
+        str(c.get("id")): c
+        for c in master.cells
+        if c.cell_type == "code" and not _gid(c) and c.get("id")
+    }
+    given_sources = {
+        str(c.source).strip() for c in master.cells if c.cell_type == "code" and not _gid(c)
+    }
     learner_by_id: dict[str, NotebookNode] = {}
+    learner_given: dict[str, NotebookNode] = {}
     extras: dict[str | None, list[NotebookNode]] = {}
     last: str | None = None
     for cell in submitted.cells if submitted is not None else []:
         gid = _gid(cell)
+        source = str(cell.get("source", ""))
         if gid in master_ids and gid not in learner_by_id:
             learner_by_id[gid] = cell
             last = gid
-        elif cell.get("cell_type") == "code" and not gid and str(cell.get("source", "")).strip():
-            extras.setdefault(last, []).append(cell)
+        elif cell.get("cell_type") == "code" and not gid:
+            cid = str(cell.get("id") or "")
+            if cid in given_ids and cid not in learner_given:
+                learner_given[cid] = cell
+            elif source.strip() in given_sources:
+                continue  # an unchanged given cell, in a notebook without cell ids
+            elif source.strip():
+                extras.setdefault(last, []).append(cell)
 
     out = copy.deepcopy(master)
     out.cells = []
@@ -115,11 +136,14 @@ def assemble(
         out.cells.append(cell)
         steps.append(step)
 
+    def add_learner_cell(source: str) -> None:
+        extra = nbformat.v4.new_code_cell(source)
+        extra.metadata = nbformat.from_dict({"tradeoffs": {"learner": True}})
+        add(extra, Step(0, LEARNER, extra.source, kind="extra"))
+
     def add_extras(after: str | None) -> None:
         for cell in extras.get(after, []):
-            extra = nbformat.v4.new_code_cell(str(cell.get("source", "")))
-            extra.metadata = nbformat.from_dict({"tradeoffs": {"learner": True}})
-            add(extra, Step(0, LEARNER, extra.source, kind="extra"))
+            add_learner_cell(str(cell.get("source", "")))
 
     add_extras(None)
     for cell in master.cells:
@@ -141,6 +165,15 @@ def assemble(
             elif is_test(cell):
                 ranges = hidden_ranges(cell.source, begin_hidden, end_hidden)
                 add(mine_cell, Step(0, HARNESS, cell.source, gid, points, "test", ranges))
+            elif submitted is not None and not gid and not is_locked(cell):
+                theirs = learner_given.get(str(cell.get("id") or ""))
+                same = theirs is not None and str(theirs.get("source", "")) == cell.source
+                if same or (theirs is None and cell.get("id") not in given_ids):
+                    add(mine_cell, Step(0, BOTH, cell.source, gid, points, kind="given"))
+                else:
+                    add(mine_cell, Step(0, HARNESS, cell.source, gid, points, kind="given"))
+                    if theirs is not None and str(theirs.get("source", "")).strip():
+                        add_learner_cell(str(theirs.get("source", "")))
             else:
                 add(mine_cell, Step(0, BOTH, cell.source, gid, points, kind="given"))
             if gid is not None and is_locked(cell) and gid in released_by_id:
@@ -163,7 +196,7 @@ def trusted_names(steps: list[Step]) -> set[str]:
     cell failed. (A name a test cell binds is the harness's from the moment it is bound.)"""
     names: set[str] = set()
     for step in steps:
-        if step.runs_in != BOTH:
+        if step.kind != "given":
             continue
         try:
             tree = ast.parse(_python_only(step.source))

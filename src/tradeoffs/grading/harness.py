@@ -284,10 +284,12 @@ class Harness:
                     worker.start()
                     self._run_harness_cell(step, concurrent=True)
                     worker.join()
+                    if self.on_step is not None:
+                        self.on_step(step)
                     continue
                 if step.runs_in in (LEARNER, BOTH):
                     self._run_learner_cell(step)
-                if step.runs_in == BOTH:
+                if step.runs_in == BOTH or (step.runs_in == HARNESS and step.kind == "given"):
                     self._run_harness_cell(step)
                 elif step.runs_in == HARNESS:
                     self._run_test(step)
@@ -542,7 +544,7 @@ class Harness:
             self._reference_upto = -1
         ref = self._reference
         for step in self.assembled.steps:
-            if self._reference_upto < step.index <= self.position and step.runs_in == BOTH:
+            if self._reference_upto < step.index <= self.position and step.kind == "given":
                 ref.deadline = self._deadline()
                 ref.exec_cell(step.source, self.limits.cell_timeout_s)
         self._reference_upto = self.position
@@ -659,7 +661,7 @@ class Harness:
             for step in self.assembled.steps:
                 if step.index > self.position:
                     break
-                if step.runs_in == BOTH or (step.runs_in == LEARNER and step.kind == "answer"):
+                if step.runs_in in (BOTH, LEARNER) and step.kind in ("given", "answer"):
                     fresh.deadline = self._deadline()
                     fresh.exec_cell(step.source, self.limits.cell_timeout_s)
             fresh.deadline = self._deadline()

@@ -168,6 +168,15 @@ def _visible_paths(extra: list[Path]) -> list[Path]:
     return sorted(out, key=lambda p: len(p.parts))
 
 
+def _shared_store() -> Path | None:
+    """The course's store of slow deterministic results (`tradeoffs.labs._store`), shown to
+    the sandbox read-only so that a fixture need not be computed again in every run."""
+    from tradeoffs.labs._store import store_dir
+
+    path = store_dir()
+    return path.resolve() if path.is_dir() else None
+
+
 def worker_command(fd: int) -> list[str]:
     """The worker itself, reading requests from file descriptor `fd`."""
     return [sys.executable, "-P", "-m", "tradeoffs.grading.worker", "--fd", str(fd)]
@@ -229,7 +238,8 @@ def sandboxed_command(
     bwrap += ["--size", str(limits.disk_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
     bwrap += ["--dir", "/tmp/work", "--dir", "/tmp/home"]
     made: set[Path] = set()
-    for path in _visible_paths(visible):
+    shared = _shared_store()
+    for path in [*_visible_paths(visible), *([shared] if shared else [])]:
         # bubblewrap makes missing parent folders 0700: make them traversable first.
         for parent in reversed(path.parents):
             skip = parent == Path("/") or parent in made or parent.is_relative_to("/tmp")
@@ -240,6 +250,8 @@ def sandboxed_command(
     bwrap += ["--chdir", "/tmp/work", "--clearenv"]
     for key, value in environment().items():
         bwrap += ["--setenv", key, value]
+    if shared is not None:
+        bwrap += ["--setenv", "TRADEOFFS_CACHE_DIR", str(shared)]
     bwrap += ["--chmod", "0777", "/tmp/work", "--chmod", "0777", "/tmp/home"]
     setpriv = [
         "setpriv",
