@@ -50,7 +50,7 @@ def stored(name: str, key: Any, compute: Callable[[], T]) -> T:
     path = store_dir() / f"{name}-{digest}.json"
     with contextlib.suppress(OSError, ValueError, wire.WireError, KeyError, TypeError):
         data = json.loads(path.read_text())
-        return wire.decode(data["tree"], base64.b64decode(data["buffer"]))  # type: ignore[no-any-return]
+        return wire.decode(data["tree"], base64.b64decode(data["buffer"]))
     value = compute()
     with contextlib.suppress(OSError, wire.NotPlain):
         tree, buffer = wire.encode(value)
