@@ -59,6 +59,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dev_check(args: argparse.Namespace) -> int:
+    """Authors: every rule that holds the catalogue and the files together, with fixes."""
+    from tradeoffs.authoring.rules import problems
+
+    found = problems(_course(args))
+    for problem in found:
+        print(problem, file=sys.stderr)
+    if found:
+        print(f"{len(found)} problem(s); each line says the fix", file=sys.stderr)
+        return 1
+    print("the course holds together: catalogue, files, points, hints, generated notebooks")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from tradeoffs.grading.check import check_notebook, read_notebook, unit_of
 
@@ -241,6 +255,11 @@ def parser() -> argparse.ArgumentParser:
     from tradeoffs.labs.transcode.cli import add_cli as add_transcode
 
     add_transcode(labs)
+
+    p = sub.add_parser("dev", help="authors: course maintenance")
+    dev = p.add_subparsers(dest="dev", metavar="WHAT", required=True)
+    q = dev.add_parser("check", help="check the catalogue and the files hold together")
+    q.set_defaults(func=cmd_dev_check)
 
     p = sub.add_parser("build", help="authors: regenerate notebooks from course/ and solutions/")
     p.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")
