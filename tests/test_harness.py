@@ -234,3 +234,23 @@ def test_the_learners_prints_during_a_test_are_kept_apart() -> None:
 def test_errors_in_learner_cells_are_outputs_not_grader_errors(bad: str) -> None:
     result = run(("answer", bad), ("test", "assert True"))
     assert result.cells[0] == "error" and verdicts(result) == {"c1": ("passed", 1.0)}
+
+
+def test_every_byte_the_learner_sends_counts() -> None:
+    result = run(
+        ("answer", "def chunk():\n    return 'x' * 400_000"),
+        ("test", "for _ in range(20):\n    chunk()"),
+        limits=Limits(cell_timeout_s=5, output_bytes=2_000_000),
+    )
+    assert verdicts(result) == {"c1": ("limit", 0.0)}
+
+
+def test_the_whole_submission_has_a_deadline() -> None:
+    result = run(
+        ("answer", "import time\ntime.sleep(1.5)"),
+        ("answer", "import time\ntime.sleep(1.5)"),
+        ("test", "assert True"),
+        limits=Limits(cell_timeout_s=5, submission_timeout_s=2),
+    )
+    assert result.timed_out
+    assert verdicts(result) == {"c2": ("timeout", 0.0)}
