@@ -191,6 +191,20 @@ def test_a_hidden_failure_says_only_the_docstring() -> None:
     assert result.tests["c2"].message == "AssertionError: f(50) is not 1"
 
 
+def test_a_visible_helper_called_from_the_hidden_part_fails_hidden() -> None:
+    result = run(
+        ("answer", "def f(x):\n    return 1 if x < 10 else 0"),
+        (
+            "test",
+            '"""f is one everywhere"""\n'
+            "def check(x):\n    assert f(x) == 1, f'f({x}) should be 1'\n"
+            "check(1)\n### BEGIN HIDDEN TESTS\ncheck(77)\n### END HIDDEN TESTS",
+        ),
+    )
+    assert result.tests["c1"].message == "a hidden check failed: f is one everywhere"
+    assert "77" not in result.tests["c1"].message
+
+
 def test_what_cannot_cross_falls_back_to_the_kernel_only_when_allowed() -> None:
     cells = (
         ("answer", "def f(box):\n    return box.value"),

@@ -178,6 +178,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             limits=limits,
             workers=args.workers,
             scheduler=args.scheduler,
+            scheduler_timeout_s=args.scheduler_timeout,
             force=args.force,
             only=args.student,
             progress=progress,
@@ -242,6 +243,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per cell (default 60)")
     p.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel (default 2048)")
     p.add_argument("--scheduler", help="address of a Dask scheduler to run the jobs on")
+    p.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=20.0,
+        help="seconds to wait for the Dask scheduler (default 20)",
+    )
     p.add_argument("--course-dir", help="grade an assignment of this nbgrader course folder")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="re-run unchanged submissions too")
