@@ -295,8 +295,8 @@ for label, result, fresh in (
 # Two SLIs from the job log: per title, TTFF = preview finished - upload; cost per minute
 # = CPU-seconds x the vCPU-hour price / 3600 / minutes of video. A title is good when at
 # or below the target. `slo_report` computes compliance and the error budget left
-# (`tradeoffs.labs.transcode.slo`; its one piece of SLO arithmetic, `error_budget`, is
-# where the course's SLO module plugs in).
+# with unit 04's error-budget arithmetic (`tradeoffs.slo.budget_remaining`), here over titles
+# instead of requests.
 
 # %%
 log = [job for r in runs.values() for job in r.job_log]

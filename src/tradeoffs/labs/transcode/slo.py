@@ -1,9 +1,8 @@
 """SLOs of the transcoding pipeline: time to first frame and cost per minute encoded.
 
-:func:`error_budget` is the one piece of SLO arithmetic here (compliance and error budget
-from counts of good and total events). It is a stand-in, kept in this one function on
-purpose: replace it by the course's SLO module (``tradeoffs.slo``) once that exists, and
-everything below uses it unchanged. :func:`slo_report` applies it to a pipeline's job log.
+:func:`error_budget` turns counts of good and total titles into compliance and error budget
+with the course's SLO arithmetic (:mod:`tradeoffs.slo`, unit 04); :func:`slo_report` applies
+it to a pipeline's job log.
 
 Definitions (the exercise's, too):
 
@@ -23,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tradeoffs import prices
+from tradeoffs import prices, slo
 
 __all__ = ["error_budget", "slo_report", "title_costs", "title_ttff"]
 
@@ -31,22 +30,17 @@ __all__ = ["error_budget", "slo_report", "title_costs", "title_ttff"]
 def error_budget(good: int, total: int, objective: float) -> dict[str, float]:
     """Compliance and error budget of ``good`` out of ``total`` events against ``objective``.
 
-    To be replaced by ``tradeoffs.slo`` once that module lands: this is the only place
-    the transcoding lab does SLO arithmetic. Returns ``compliance`` (1.0 when there are no
-    events), ``budget_remaining`` (fraction of the budget left; negative when overspent)
+    Returns ``compliance`` (1.0 when there are no events), ``budget_remaining`` (fraction
+    of the budget left; negative when overspent, from :func:`tradeoffs.slo.budget_remaining`)
     and ``met`` (1.0 or 0.0).
     """
-    if not 0 < objective < 1:
-        raise ValueError(f"objective must be in (0, 1), e.g. 0.99; got {objective!r}")
     if total < 0 or not 0 <= good <= total:
         raise ValueError(f"need 0 <= good <= total, got good={good}, total={total}")
-    if total == 0:
-        return {"compliance": 1.0, "budget_remaining": 1.0, "met": 1.0}
-    bad_fraction = (total - good) / total
-    compliance = good / total
+    remaining = slo.budget_remaining(objective, good, total)
+    compliance = good / total if total else 1.0
     return {
         "compliance": compliance,
-        "budget_remaining": 1.0 - bad_fraction / (1.0 - objective),
+        "budget_remaining": remaining,
         "met": float(compliance >= objective),
     }
 
