@@ -428,15 +428,18 @@ def _cases_01(course: Course, subs: Path, listener: _Listener, sentinel: Path) -
 
 
 # student -> {grade_id: (status, points)} for the parts the attack touches; every other
-# autograded part must be "passed" with full points.
-EXPECTED_01: dict[str, dict[str, tuple[str, float]]] = {
+# autograded part must be "passed" with full points. Points None: what the status earns
+# (full marks when passed, none otherwise).
+EXPECTED_01: dict[str, dict[str, tuple[str, float | None]]] = {
     "honest": {},
     "untouched": {g: ("failed", 0) for g in PARTS_01},
     "infinite_loop": {"test_nearest_rank": ("timeout", 0)},
     "sigint_immune": {"test_nearest_rank": ("timeout", 0)},
     "loop_at_top_level": {"test_cost": ("timeout", 0)},
     "memory_bomb": {"test_fleet_p99": ("oom", 0)},
-    "memory_in_children": {},
+    # 2 GB in children against a 1.5 GB total: the kernel reclaims the sandbox's own pages
+    # before it kills one, which can outlast the 8 s cell limit on a busy machine.
+    "memory_in_children": {"test_fleet_p99": ("passed|timeout", None)},
     "disk_fill": {},
     "os_exit": {"test_cost": ("crash", 0)},
     "dies_mid_test": {"test_cost": ("crash", 0)},
@@ -554,9 +557,13 @@ def test_case_gets_its_status_and_nothing_else_suffers(
         pytest.skip("this case needs the sandbox")
     got = _cells(report, student)
     want = {g: ("passed", float(p)) for g, p in PARTS_01.items()}
-    want.update({g: (s, float(p)) for g, (s, p) in EXPECTED_01[student].items()})
+    expected = EXPECTED_01[student]
+    want.update({g: (s, float(p or 0)) for g, (s, p) in expected.items()})
     for grade_id, (status, points) in want.items():  # "a|b": either status is right
         if grade_id in got and re.fullmatch(status, got[grade_id][0]):
+            earned = PARTS_01[grade_id] if got[grade_id][0] == "passed" else 0
+            if expected.get(grade_id, ("", 0.0))[1] is None:
+                points = float(earned)
             want[grade_id] = (got[grade_id][0], points)
     assert got == want, f"{student}: {json.dumps(report[student]['cells'], indent=1)}"
     expected_status = SUBMISSION_STATUS.get(student, "graded|timeout|crash")
