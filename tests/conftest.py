@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from datetime import datetime
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
+import nbformat
 import pytest
+from _notebook_runner import Executed
 
 from tradeoffs.catalog import Course, load
 
@@ -22,50 +24,24 @@ def course() -> Course:
     return load(ROOT)
 
 
-@dataclass
-class Executed:
-    seconds: float
-    errors: list[str]
-    stderr: list[str]
-    slowest: list[tuple[float, str]]  # (seconds, "cell N: first line"), slowest first
-    phases: dict[str, float]  # seconds to start the kernel, run the cells, shut down
-
-
 def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
-    """Run `nb` top to bottom in a fresh kernel; collect errors and stderr output."""
-    from nbclient import NotebookClient
-
-    client = NotebookClient(
-        nb,
-        timeout=cell_timeout_s,
-        kernel_name="python3",
-        allow_errors=True,
-        record_timing=True,
-        resources={"metadata": {"path": str(workdir)}},
+    """Run `nb` top to bottom in a fresh kernel, driven from a fresh interpreter of its own
+    (threads and event loops that earlier tests left in this worker cannot slow the client);
+    collect errors and stderr output."""
+    source = workdir / ".notebook-under-test.ipynb"
+    nbformat.write(nb, source)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("_notebook_runner.py")),
+            str(source),
+            str(workdir),
+            str(cell_timeout_s),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    marks: dict[str, float] = {}
-    client.on_notebook_start = lambda **_: marks.setdefault("ready", time.perf_counter())
-    client.on_notebook_complete = lambda **_: marks.setdefault("done", time.perf_counter())
-    started = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - started
-    ready, done = marks.get("ready", started), marks.get("done", started + seconds)
-    phases = {
-        "kernel start": ready - started,
-        "cells": done - ready,
-        "shutdown": started + seconds - done,
-    }
-    errors, stderr, timings = [], [], []
-    for n, cell in enumerate(nb.cells):
-        stamps = cell.get("metadata", {}).get("execution", {})
-        if "iopub.execute_input" in stamps and "shell.execute_reply" in stamps:
-            start = datetime.fromisoformat(stamps["iopub.execute_input"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(stamps["shell.execute_reply"].replace("Z", "+00:00"))
-            first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
-            timings.append(((end - start).total_seconds(), f"cell {n}: {first}"))
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                errors.append(f"cell {n} ({cell.id}): {out.ename}: {out.evalue}")
-            elif out.output_type == "stream" and out.name == "stderr":
-                stderr.append(f"cell {n} ({cell.id}): {out.text[:300]}")
-    return Executed(seconds, errors, stderr, sorted(timings, reverse=True)[:3], phases)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the notebook runner failed:\n{proc.stderr[-3000:]}")
+    return Executed(**json.loads(proc.stdout.splitlines()[-1]))
