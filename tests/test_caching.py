@@ -100,6 +100,59 @@ def test_write_policies() -> None:
         CacheAside(LocalCache(10), origin.__getitem__, write_policy="later")  # type: ignore[arg-type]
 
 
+def _racing_cache(backend: caching.CacheBackend, leases: bool) -> tuple[CacheAside, dict]:
+    """Cache-aside over an origin whose first read is overtaken by a write: the read returns
+    the old value, and before it can be stored the writer commits and invalidates."""
+    origin = {"k": "old"}
+    cache: CacheAside
+
+    def load(key: str) -> str:
+        value = origin[key]
+        if value == "old" and not race["done"]:
+            race["done"] = True
+            origin[key] = "new"  # the writer commits ...
+            cache.invalidate(key)  # ... and deletes, while our read is still in flight
+        return value
+
+    race = {"done": False}
+    cache = CacheAside(backend, load, leases=leases)
+    return cache, origin
+
+
+def test_invalidation_race_leaves_a_stale_entry_that_leases_refuse() -> None:
+    cache, _ = _racing_cache(LocalCache(10, ttl_s=60), leases=False)
+    assert cache.get("k") == "old"
+    assert cache.get("k") == "old"  # stale: stored after the invalidation, for a whole TTL
+    leased, _ = _racing_cache(LocalCache(10, ttl_s=60), leases=True)
+    assert leased.get("k") == "old"  # this reader saw the old value (it read first) ...
+    assert leased.stats.refused == 1  # ... but could not store it
+    assert leased.get("k") == "new" and leased.stats.loads == 2
+    assert leased.get("k") == "new" and leased.stats.hits == 1
+
+
+def test_local_cache_leases() -> None:
+    clock = FakeClock()
+    cache = LocalCache(10, ttl_s=60, clock=clock)
+    token = cache.lease("a")
+    assert cache.set_if_leased("a", 1, token) and cache.get("a") == 1
+    assert not cache.set_if_leased("a", 2, token)  # a lease is used once
+    first, second = cache.lease("b"), cache.lease("b")
+    assert not cache.set_if_leased("b", 1, first)  # replaced by the newer lease
+    assert cache.set_if_leased("b", 2, second)
+    token = cache.lease("c")
+    cache.delete("c")  # a delete revokes the lease, even with no entry to delete
+    assert not cache.set_if_leased("c", 1, token) and cache.get("c") is MISS
+    token = cache.lease("d")
+    clock.advance(caching.LEASE_TTL_S)  # a lease expires like an entry
+    assert not cache.set_if_leased("d", 1, token)
+    with pytest.raises(TypeError, match="lease"):
+
+        class Plain:
+            get = set = delete = clear = staticmethod(lambda *a: None)
+
+        CacheAside(Plain(), str, leases=True)  # type: ignore[arg-type]
+
+
 def test_stampede_is_coalesced_to_one_origin_call() -> None:
     naive = caching.run_stampede(16, coalesce=False, load_delay_s=0.2)
     fixed = caching.run_stampede(16, coalesce=True, load_delay_s=0.2)

@@ -7,7 +7,8 @@ One idea a module:
   LRU/TTL caches in process, bounded, thread-safe) and :class:`RedisCache` (the same
   interface on a real Redis server); the endpoint lab caches its responses in either;
 * :mod:`.aside`: :class:`CacheAside`, the cache-aside pattern over any backend, with
-  invalidate-on-write or write-through, and request coalescing (single flight);
+  invalidate-on-write or write-through, request coalescing (single flight), and leases
+  (a store that an invalidation overtook is refused);
 * :mod:`.workloads`: the bounded Zipf law and seeded request traces (:func:`request_trace`);
 * :mod:`.simulation`: :func:`simulate_cache` replays a trace through a TTL/LRU cache with
   writes at the origin and counts hits, misses and stale answers;
@@ -30,7 +31,15 @@ Units are in the names: ``ttl_s``, ``latency_ms``, ``cost_usd_per_hour``, ``obje
 
 from tradeoffs.caching.analytic import che_characteristic_time, che_hit_ratio, ttl_hit_ratio
 from tradeoffs.caching.aside import CacheAside, CacheStats, WritePolicy
-from tradeoffs.caching.backends import MISS, CacheBackend, LocalCache, RedisCache, Serializer
+from tradeoffs.caching.backends import (
+    LEASE_TTL_S,
+    MISS,
+    CacheBackend,
+    LeasingBackend,
+    LocalCache,
+    RedisCache,
+    Serializer,
+)
 from tradeoffs.caching.clocks import FakeClock
 from tradeoffs.caching.economics import (
     MEMORY_OVERHEAD,
@@ -63,6 +72,7 @@ from tradeoffs.servers import (
 )
 
 __all__ = [
+    "LEASE_TTL_S",
     "MEMORY_OVERHEAD",
     "MISS",
     "REDIS_URL_ENV",
@@ -74,6 +84,7 @@ __all__ = [
     "EdgeEstimate",
     "ExpiryRun",
     "FakeClock",
+    "LeasingBackend",
     "LocalCache",
     "RedisCache",
     "RedisHandle",
