@@ -1,6 +1,11 @@
 """The endpoint's handlers: the slow baseline, the optimised version, and the write path.
 
-Both handlers return the same JSON-ready dict for ``GET /users/{id}`` (the user and their
+The product page (``GET /products/{id}``, the graded exercise's endpoint) has a baseline
+of its own: the product and its RECENT_SALES most recent sales, each with its order's date
+and status and the buyer's name, read through lazy many-to-one loads (one query per order,
+one per buyer not yet in the session).
+
+The user handlers return the same JSON-ready dict for ``GET /users/{id}`` (the user and their
 RECENT_ORDERS most recent orders, each with its items and product names), or None for an
 unknown user. The baseline lets serialisation trigger lazy loads: one query for the
 orders, then one per order (its items) and one per product not yet in the session (N+1).
@@ -17,10 +22,14 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from tradeoffs.labs.endpoint.schema import Order, OrderItem, User
+from tradeoffs.labs.endpoint.schema import Order, OrderItem, Product, User
 
 __all__ = [
     "RECENT_ORDERS",
+    "RECENT_SALES",
+    "baseline_product_json",
+    "product_json",
+    "recent_sales_stmt",
     "baseline_user_json",
     "joined_orders_stmt",
     "joined_rows",
@@ -32,6 +41,7 @@ __all__ = [
 ]
 
 RECENT_ORDERS = 100
+RECENT_SALES = 50
 
 
 def recent_orders_stmt(user_id: int, limit: int = RECENT_ORDERS) -> Select[Order]:
@@ -125,3 +135,42 @@ def update_email(session: Session, user_id: int, email: str) -> bool:
     user.email = email
     session.commit()
     return True
+
+
+def recent_sales_stmt(product_id: int, limit: int = RECENT_SALES) -> Select[OrderItem]:
+    """``SELECT`` of the product's ``limit`` most recent order items (item ids grow with
+    time), newest first."""
+    return (
+        select(OrderItem)
+        .where(OrderItem.product_id == product_id)
+        .order_by(OrderItem.id.desc())
+        .limit(limit)
+    )
+
+
+def product_json(product: Product, items: list[OrderItem]) -> dict[str, Any]:
+    """The product page's body. It reads ``item.order`` and ``item.order.user``: with lazy
+    loading, each one not loaded yet is one more query."""
+    return {
+        "id": product.id,
+        "name": product.name,
+        "price_cents": product.price_cents,
+        "sales": [
+            {
+                "order_id": item.order_id,
+                "ordered_at": item.order.created_at.isoformat(),
+                "status": item.order.status,
+                "buyer": item.order.user.name,
+                "quantity": item.quantity,
+            }
+            for item in items
+        ],
+    }
+
+
+def baseline_product_json(session: Session, product_id: int) -> dict[str, Any] | None:
+    """The product page as first written (None for an unknown product)."""
+    product = session.get(Product, product_id)
+    if product is None:
+        return None
+    return product_json(product, list(session.scalars(recent_sales_stmt(product_id))))

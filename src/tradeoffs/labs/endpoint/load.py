@@ -603,10 +603,13 @@ def run_cold_then_warm(
             progress=progress,
             label=f"{stage.name}: cold cache",
         )
+        # The warm run goes on where the cold one stopped: replaying the same requests
+        # would find every one of them cached.
+        rest = list(trace[cold.requests % len(trace) :]) + list(trace[: cold.requests % len(trace)])
         warm = measure_stage(
             server,
             stage,
-            trace,
+            rest,
             generator="k6",
             rate_rps=rate_rps,
             duration_s=duration_s,
@@ -657,8 +660,8 @@ def results_table(results: Sequence[StageResult]) -> str:
     the server's service-time p50/p99 with its interval, queries per request, offered and
     achieved rate, errors and the cache hit ratio."""
     head = (
-        f"{'stage':<22}{'gen':>7}{'n':>6}{'p50':>7}{'p95':>7}{'p99 [95% CI]':>24}{'corr':>6} |"
-        f"{'srv p50':>8}{'srv p99 [95% CI]':>23} |{'q/req':>6}{'offer':>6}{'got/s':>6}"
+        f"{'stage':<22}{'gen':>7}{'n':>6}{'p50':>7}{'p95':>7}{'p99 [95% CI]':>25}{'corr':>6} |"
+        f"{'srv p50':>8}{'srv p99 [95% CI]':>25} |{'q/req':>6}{'offer':>6}{'got/s':>6}"
         f"{'err':>6}{'hits':>5}"
     )
     lines = [head, "-" * len(head)]
@@ -668,8 +671,8 @@ def results_table(results: Sequence[StageResult]) -> str:
         corr = "" if r.corrected_p99_ms is None else f"{r.corrected_p99_ms:.0f}"
         lines.append(
             f"{r.stage.name[:21]:<22}{r.generator:>7}{r.client.n:>6}{r.client.p50_ms:>7.1f}"
-            f"{r.client.p95_ms:>7.1f}{r.client.p99_text():>24}{corr:>6} |{r.server.p50_ms:>8.1f}"
-            f"{r.server.p99_text():>23} |{r.queries_per_request:>6.1f}{offer:>6}"
+            f"{r.client.p95_ms:>7.1f}{r.client.p99_text():>25}{corr:>6} |{r.server.p50_ms:>8.1f}"
+            f"{r.server.p99_text():>25} |{r.queries_per_request:>6.1f}{offer:>6}"
             f"{r.throughput_rps:>6.1f}{r.error_rate:>6.1%}{hits:>5}"
         )
     lines.append(

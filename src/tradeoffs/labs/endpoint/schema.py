@@ -62,7 +62,7 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(20))
     user: Mapped[User] = relationship(back_populates="orders")
-    items: Mapped[list[OrderItem]] = relationship(order_by="OrderItem.id")
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
 
 
 class OrderItem(Base):
@@ -73,6 +73,7 @@ class OrderItem(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    order: Mapped[Order] = relationship(back_populates="items")
     product: Mapped[Product] = relationship()
 
 
