@@ -35,9 +35,9 @@ from tradeoffs.labs.endpoint import (
 )
 from tradeoffs.labs.endpoint.cli import add_cli
 from tradeoffs.labs.endpoint.handlers import joined_rows
+from tradeoffs.labs.endpoint.load import _parse_stats, request_trace, results_table
 from tradeoffs.labs.endpoint.races import invalidation_race, stampede
 from tradeoffs.labs.endpoint.tasks import AuditQueue
-from tradeoffs.labs.endpoint.load import _parse_stats, request_trace, results_table
 
 
 @pytest.fixture(scope="module")
