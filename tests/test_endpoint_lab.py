@@ -36,6 +36,7 @@ from tradeoffs.labs.endpoint import (
 from tradeoffs.labs.endpoint.cli import add_cli
 from tradeoffs.labs.endpoint.handlers import joined_rows
 from tradeoffs.labs.endpoint.load import _parse_stats, request_trace, results_table
+from tradeoffs.labs.endpoint.loading import compare_loading, loading_table
 from tradeoffs.labs.endpoint.races import invalidation_race, stampede
 from tradeoffs.labs.endpoint.tasks import AuditQueue
 
@@ -235,6 +236,20 @@ def test_joined_loading_is_identical_in_2_queries_and_repeats_order_columns(shop
             assert joined_user_json(session, 10**6) is None
     n_items = sum(len(o["items"]) for o in joined["orders"])
     assert rows == n_items > len(joined["orders"]) and columns == 12  # one row per item
+
+
+def test_compare_loading_counts_queries_rows_and_values(shop) -> None:
+    path, summary = shop
+    rows = compare_loading(sqlite_url(path), summary.heavy_user_ids[0], repeats=2)
+    by = {(r.strategy, r.round_trip_ms): r for r in rows}
+    assert set(by) == {(s, rt) for s in ("selectinload", "joinedload") for rt in (0.0, 3.0)}
+    sel, join = by["selectinload", 3.0], by["joinedload", 3.0]
+    assert (sel.queries, join.queries) == (4, 2)
+    assert join.rows < sel.rows and join.cells > sel.cells  # fewer rows, each one wider
+    assert sel.median_ms >= 4 * 3 and join.median_ms >= 2 * 3  # a sleep per round trip
+    assert "joinedload" in loading_table(rows)
+    with pytest.raises(ValueError, match="no user"):
+        compare_loading(sqlite_url(path), 10**6, round_trips_ms=(0.0,), repeats=1)
 
 
 def test_invalidation_race_happens_without_leases_and_not_with_them(shop) -> None:
