@@ -607,6 +607,18 @@ endpoint_panel()
 # stages.png` (or `--generator locust`), and `... capacity --rates 80 140 200 260` (add
 # `--db postgresql+psycopg://...` or `--cache redis` to use real servers).
 #
+# ## Where to go next
+#
+# - SQLAlchemy, [Relationship Loading Techniques](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html):
+#   lazy, `selectinload`, `joinedload`, and `raiseload` to make N+1 an error in tests.
+# - SQLite, [The Query Planner](https://www.sqlite.org/queryplanner.html), and PostgreSQL,
+#   [Using EXPLAIN](https://www.postgresql.org/docs/current/using-explain.html).
+# - Nishtala et al., [Scaling Memcache at Facebook](https://www.usenix.org/conference/nsdi13/technical-sessions/presentation/nishtala)
+#   (NSDI 2013): cache-aside, invalidation after the write, leases against stale sets and
+#   thundering herds, and cold-cluster warm-up.
+# - k6, [Open and closed models](https://grafana.com/docs/k6/latest/using-k6/scenarios/concepts/open-vs-closed/),
+#   and Gil Tene, *How NOT to Measure Latency* (unit 01).
+#
 # ## Trade-off questions
 #
 # **1. The p99 of an endpoint is 2 s, the p50 100 ms, and CPU is at 20%. Where do you look
@@ -674,18 +686,6 @@ endpoint_panel()
 # roughly its cores); past that, a bigger pool moves the queue into the database. Measure
 # it: step the offered rate and watch the p99 per pool size.
 # </details>
-#
-# ## Where to go next
-#
-# - SQLAlchemy, [Relationship Loading Techniques](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html):
-#   lazy, `selectinload`, `joinedload`, and `raiseload` to make N+1 an error in tests.
-# - SQLite, [The Query Planner](https://www.sqlite.org/queryplanner.html), and PostgreSQL,
-#   [Using EXPLAIN](https://www.postgresql.org/docs/current/using-explain.html).
-# - Nishtala et al., [Scaling Memcache at Facebook](https://www.usenix.org/conference/nsdi13/technical-sessions/presentation/nishtala)
-#   (NSDI 2013): cache-aside, invalidation after the write, leases against stale sets and
-#   thundering herds, and cold-cluster warm-up.
-# - k6, [Open and closed models](https://grafana.com/docs/k6/latest/using-k6/scenarios/concepts/open-vs-closed/),
-#   and Gil Tene, *How NOT to Measure Latency* (unit 01).
 
 # %%
 drop_recent_orders_index(engine)
