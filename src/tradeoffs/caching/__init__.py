@@ -29,7 +29,12 @@ here because the lessons reach Redis through this package.
 Units are in the names: ``ttl_s``, ``latency_ms``, ``cost_usd_per_hour``, ``object_kb``.
 """
 
-from tradeoffs.caching.analytic import che_characteristic_time, che_hit_ratio, ttl_hit_ratio
+from tradeoffs.caching.analytic import (
+    che_characteristic_time,
+    che_hit_ratio,
+    ttl_hit_ratio,
+    ttl_stale_fraction,
+)
 from tradeoffs.caching.aside import CacheAside, CacheStats, WritePolicy
 from tradeoffs.caching.backends import (
     LEASE_TTL_S,
@@ -53,7 +58,12 @@ from tradeoffs.caching.economics import (
 )
 from tradeoffs.caching.edge import EdgeEstimate, edge_model
 from tradeoffs.caching.measured import serialization_cost, time_backend_us
-from tradeoffs.caching.simulation import SimulationResult, request_latencies_ms, simulate_cache
+from tradeoffs.caching.simulation import (
+    SimulationResult,
+    request_latencies_ms,
+    simulate_cache,
+    simulate_ttl_staleness,
+)
 from tradeoffs.caching.stampede import (
     ExpiryRun,
     StampedeResult,
@@ -61,7 +71,7 @@ from tradeoffs.caching.stampede import (
     simulate_expiry,
     xfetch_should_refresh,
 )
-from tradeoffs.caching.workloads import Trace, request_trace, zipf_probabilities
+from tradeoffs.caching.workloads import Trace, product_record, request_trace, zipf_probabilities
 from tradeoffs.servers import (
     REDIS_URL_ENV,
     RedisHandle,
@@ -103,16 +113,19 @@ __all__ = [
     "evaluate_config",
     "free_port",
     "open_redis",
+    "product_record",
     "origin_cost_usd_per_million",
     "request_latencies_ms",
     "request_trace",
     "run_stampede",
     "serialization_cost",
     "simulate_cache",
+    "simulate_ttl_staleness",
     "simulate_expiry",
     "start_redis_server",
     "time_backend_us",
     "ttl_hit_ratio",
+    "ttl_stale_fraction",
     "xfetch_should_refresh",
     "zipf_probabilities",
 ]
