@@ -18,12 +18,60 @@ from tradeoffs._validate import positive as _positive
 __all__ = ["Trace", "product_record", "request_trace", "zipf_probabilities"]
 
 _WORDS = (
-    "solid quick quiet heavy light bright warm sturdy compact loud smooth fragile pricey "
-    "cheap elegant bulky reliable flimsy great poor fast slow easy hard clean noisy fine "
-    "broke works returned again daily coffee milk steam grinder cup taste crema handle lid "
-    "water tank filter button screen box manual delivery support replaced month week"
-).split()
-
+    "solid",
+    "quick",
+    "quiet",
+    "heavy",
+    "light",
+    "bright",
+    "warm",
+    "sturdy",
+    "compact",
+    "loud",
+    "smooth",
+    "fragile",
+    "pricey",
+    "cheap",
+    "elegant",
+    "bulky",
+    "reliable",
+    "flimsy",
+    "great",
+    "poor",
+    "fast",
+    "slow",
+    "easy",
+    "hard",
+    "clean",
+    "noisy",
+    "fine",
+    "broke",
+    "works",
+    "returned",
+    "again",
+    "daily",
+    "coffee",
+    "milk",
+    "steam",
+    "grinder",
+    "cup",
+    "taste",
+    "crema",
+    "handle",
+    "lid",
+    "water",
+    "tank",
+    "filter",
+    "button",
+    "screen",
+    "box",
+    "manual",
+    "delivery",
+    "support",
+    "replaced",
+    "month",
+    "week",
+)
 
 
 def zipf_probabilities(n_keys: int, skew: float) -> NDArray[np.float64]:

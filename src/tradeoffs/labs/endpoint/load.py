@@ -568,7 +568,7 @@ def run_loops(
                     engine,
                     stage,
                     trace,
-                    generator=generator,  # type: ignore[arg-type]
+                    generator=generator,
                     users=users,
                     rate_rps=rate_rps,
                     duration_s=duration_s,
