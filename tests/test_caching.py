@@ -350,3 +350,62 @@ def test_serialization_cost_measures_both_codecs() -> None:
         assert numbers["bytes"] > 0 and numbers["dumps_us"] > 0 and numbers["loads_us"] > 0
     timings = caching.time_backend_us(LocalCache(4), {"x": 1}, n=50)
     assert timings["get"].shape == (50,) and np.all(timings["set"] > 0)
+
+
+@pytest.mark.parametrize(("ttl_s", "warmup"), [(3.0, 0.0), (20.0, 0.2), (0.4, 0.5)])
+def test_key_by_key_staleness_counts_as_the_replay(ttl_s: float, warmup: float) -> None:
+    """simulate_ttl_staleness (numpy, key by key) must give simulate_cache's counts for an
+    unbounded cache, request by request."""
+    trace = caching.request_trace(6_000, 200, skew=0.9, rate_per_s=150, seed=4)
+    kwargs = {"write_interval_s": 15.0, "warmup_fraction": warmup, "seed": 7}
+    ref = caching.simulate_cache(trace, 200, ttl_s, **kwargs)
+    fast = caching.simulate_ttl_staleness(trace, ttl_s, **kwargs)
+    assert (fast.hits, fast.misses, fast.stale_hits, fast.writes) == (
+        ref.hits,
+        ref.misses,
+        ref.stale_hits,
+        ref.writes,
+    )
+    assert np.array_equal(fast.hit, ref.hit) and np.array_equal(fast.stale, ref.stale)
+    assert np.allclose(fast.staleness_s, ref.staleness_s)
+    assert fast.duration_s == pytest.approx(ref.duration_s)
+    with pytest.raises(ValueError, match="ttl_s"):
+        caching.simulate_ttl_staleness(trace, 0.0, 15.0)
+
+
+def test_stale_share_agrees_with_the_steady_state_formula() -> None:
+    """Over a trace of many TTLs, the simulated stale share (averaged over the writes of
+    four seeds) sits on the analytic one, and both grow with the TTL."""
+    probs = caching.zipf_probabilities(500, 0.9)
+    trace = caching.request_trace(200_000, 500, skew=0.9, rate_per_s=100, seed=5)
+    shares = []
+    for ttl in (5.0, 20.0, 60.0):
+        sims = [caching.simulate_ttl_staleness(trace, ttl, 120.0, seed=s) for s in range(4)]
+        want = caching.ttl_stale_fraction(probs, 100, ttl, 120.0)
+        got = float(np.mean([sim.stale_fraction for sim in sims]))
+        assert got == pytest.approx(want, rel=0.12)
+        assert sims[0].hit_ratio == pytest.approx(caching.ttl_hit_ratio(probs, 100, ttl), abs=0.01)
+        shares.append(want)
+    assert shares == sorted(shares)
+    assert caching.ttl_stale_fraction(probs, 100, 0.0, 300.0) == 0.0
+
+
+def test_staleness_study_gives_one_figure_per_seed_beside_the_formula() -> None:
+    rows = caching.ttl_staleness_study(
+        (10, 40),
+        600.0,
+        n_keys=300,
+        duration_s=400.0,
+        rate_per_s=100,
+        seeds=(0, 1, 2),
+        progress=False,
+    )
+    assert [r.ttl_s for r in rows] == [10.0, 40.0]
+    for row in rows:
+        assert len(row.stale_fractions) == len(row.hit_ratios) == 3
+        assert len(set(row.stale_fractions)) > 1  # the seeds differ
+        assert 0 < row.max_staleness_s < row.ttl_s
+        assert np.mean(row.hit_ratios) == pytest.approx(row.formula_hit_ratio, abs=0.03)
+    assert rows[1].formula_stale_fraction > rows[0].formula_stale_fraction
+    with pytest.raises(ValueError, match="one seed"):
+        caching.ttl_staleness_study((10,), 600.0, seeds=())

@@ -60,9 +60,11 @@ from tradeoffs.caching.edge import EdgeEstimate, edge_model
 from tradeoffs.caching.measured import serialization_cost, time_backend_us
 from tradeoffs.caching.simulation import (
     SimulationResult,
+    StalenessRow,
     request_latencies_ms,
     simulate_cache,
     simulate_ttl_staleness,
+    ttl_staleness_study,
 )
 from tradeoffs.caching.stampede import (
     ExpiryRun,
@@ -101,6 +103,7 @@ __all__ = [
     "RedisUnavailable",
     "Serializer",
     "SimulationResult",
+    "StalenessRow",
     "StampedeResult",
     "Trace",
     "WritePolicy",
@@ -125,6 +128,7 @@ __all__ = [
     "start_redis_server",
     "time_backend_us",
     "ttl_hit_ratio",
+    "ttl_staleness_study",
     "ttl_stale_fraction",
     "xfetch_should_refresh",
     "zipf_probabilities",
