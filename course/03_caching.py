@@ -557,15 +557,16 @@ cache_tradeoff_panel()
 # Open the graded exercise, `exercises/03_caching/03_caching.ipynb` in your work folder.
 # Its parts rise in difficulty:
 #
-# 1. a TTL+LRU cache-aside wrapper, judged on exact hit and miss counts over a seeded trace
-#    with a fake clock;
+# 1. a TTL+LRU cache-aside wrapper with invalidation, judged on exact hit and miss counts
+#    over request sequences on a fake clock, and on what it serves after a write;
 # 2. a stampede-safe loader (request coalescing), judged on origin-call counts under
 #    concurrent requests;
 # 3. the cheapest cache size and TTL that meet a latency and a staleness target;
 # 4. a short written trade-off (graded by hand).
 #
-# `tradeoffs check exercises/03_caching` runs the tests on your copy and shows a hint for
-# each one that fails.
+# `tradeoffs check exercises/03_caching` runs the tests on your copy and says which fail;
+# `tradeoffs hint 03_caching PART` shows the next rung of that part's hint ladder (a nudge
+# first, the near-answer last).
 #
 # ## Where to go next
 #

@@ -7,7 +7,8 @@
 # your notebook is graded, so handle the edge cases the docstrings describe.
 #
 # Check your work at any time with the **Validate** button, or from a terminal:
-# `tradeoffs check exercises/01_metrics`, which prints a verdict and a hint per part.
+# `tradeoffs check exercises/01_metrics`, which prints a verdict per part; when you are
+# stuck, `tradeoffs hint 01_metrics PART` shows the next hint for that part.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import math

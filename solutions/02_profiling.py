@@ -18,7 +18,8 @@
 # against the original job, in the same run: as ratios, never as absolute times.
 #
 # Check your work at any time with the **Validate** button, or from a terminal:
-# `tradeoffs check exercises/02_profiling`, which prints a verdict and a hint per part.
+# `tradeoffs check exercises/02_profiling`, which prints a verdict per part; when you are
+# stuck, `tradeoffs hint 02_profiling PART` shows the next hint for that part.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import cProfile
@@ -76,23 +77,23 @@ def find_bottleneck(fn, *args):
 
 # %% nbgrader={"grade": true, "grade_id": "test_bottleneck", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 """find_bottleneck names the function with the most own time and its total call count"""
-small = tuple(make_data(n_transactions=800, seed=1))
+small = tuple(make_data(n_transactions=1_500, seed=1))
 want = checks.run_isolated(scoring.profile_top, score_accounts, *small, what="cProfile")
 checks.assert_equal(
     find_bottleneck(score_accounts, *small),
     want,
-    what="find_bottleneck(score_accounts, *make_data(n_transactions=800, seed=1))",
+    what="find_bottleneck(score_accounts, *make_data(n_transactions=1_500, seed=1))",
 )
 ### BEGIN HIDDEN TESTS
 from tradeoffs.labs.report import build_report, make_orders
 
-_feed = make_orders(3_000, seed=5)
+_feed = make_orders(6_000, seed=5)
 checks.assert_equal(
     find_bottleneck(build_report, _feed),
     checks.run_isolated(scoring.profile_top, build_report, _feed, what="cProfile"),
-    what="find_bottleneck(build_report, <3,000 orders>)",
+    what="find_bottleneck(build_report, <6,000 orders>)",
 )
-_deep = tuple(make_data(n_transactions=600, n_merchants=50, n_categories=300, depth=7, seed=4))
+_deep = tuple(make_data(n_transactions=1_200, n_merchants=50, n_categories=300, depth=7, seed=4))
 checks.assert_equal(
     find_bottleneck(score_accounts, *_deep),
     checks.run_isolated(scoring.profile_top, score_accounts, *_deep, what="cProfile"),
@@ -101,9 +102,9 @@ checks.assert_equal(
 from tradeoffs.labs.scoring.exercise import rank_events
 
 checks.assert_equal(
-    find_bottleneck(rank_events, 40_000, 15),
-    checks.run_isolated(scoring.profile_top, rank_events, 40_000, 15, what="cProfile"),
-    what="find_bottleneck(rank_events, 40_000, 15) (a program whose time is in a built-in)",
+    find_bottleneck(rank_events, 40_000, 25),
+    checks.run_isolated(scoring.profile_top, rank_events, 40_000, 25, what="cProfile"),
+    what="find_bottleneck(rank_events, 40_000, 25) (a program whose time is in a built-in)",
 )
 ### END HIDDEN TESTS
 
@@ -155,11 +156,12 @@ def score_accounts_fast(transactions, merchants, categories):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_equivalent", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-"""score_accounts_fast returns exactly what score_accounts returns"""
+"""score_accounts_fast returns exactly what score_accounts returns, accounts in ascending order"""
 checks.assert_equal(
     score_accounts_fast(*data),
     score_accounts(*data),
-    what="score_accounts_fast(*make_data(n_transactions=2_000, seed=0))",
+    what="score_accounts_fast(*make_data(n_transactions=2_000, seed=0)) (accounts in order)",
+    ordered=True,
 )
 ### BEGIN HIDDEN TESTS
 for _kwargs in (
@@ -172,7 +174,8 @@ for _kwargs in (
     checks.assert_equal(
         score_accounts_fast(*_d),
         score_accounts(*_d),
-        what=f"score_accounts_fast(*make_data(**{_kwargs}))",
+        what=f"score_accounts_fast(*make_data(**{_kwargs})) (accounts in order)",
+        ordered=True,
     )
 _d = make_data(n_transactions=300, seed=9)
 _copies = [list(part) for part in _d]
@@ -198,7 +201,8 @@ runs = [tuple(make_data(n_transactions=2_000, seed=checks.fresh_seed())) for _ i
 checks.assert_equal(
     score_accounts_fast(*runs[0]),
     score_accounts(*runs[0]),
-    what="score_accounts_fast(*make_data(n_transactions=2_000, seed=<fresh>))",
+    what="score_accounts_fast(*make_data(n_transactions=2_000, seed=<fresh>)) (accounts in order)",
+    ordered=True,
 )
 result = checks.assert_faster(
     score_accounts_fast,
@@ -225,7 +229,8 @@ print(f"{result.speedup:.1f}x faster than the original (medians of {result.repea
 checks.assert_equal(
     score_accounts_fast(*make_data(n_transactions=1_000, seed=3)),
     score_accounts(*make_data(n_transactions=1_000, seed=3)),
-    what="score_accounts_fast(*make_data(n_transactions=1_000, seed=3))",
+    what="score_accounts_fast(*make_data(n_transactions=1_000, seed=3)) (accounts in order)",
+    ordered=True,
 )
 lean = checks.assert_leaner(
     score_accounts_fast,
