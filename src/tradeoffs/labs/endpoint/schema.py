@@ -96,7 +96,8 @@ def create_schema(engine: Engine) -> None:
 def create_recent_orders_index(engine: Engine) -> None:
     """Add the composite index on ``orders(user_id, created_at)`` (no-op if present)."""
     # Plain DDL: an sqlalchemy.Index object would attach itself to the table's metadata,
-    # and every later create_all would build it too.
+    # and every later create_all would build it too. The name is a module constant (an
+    # identifier cannot be a bound parameter); no value from outside reaches this text.
     with engine.begin() as conn:
         conn.exec_driver_sql(
             f"CREATE INDEX IF NOT EXISTS {RECENT_ORDERS_INDEX} ON orders (user_id, created_at)"
