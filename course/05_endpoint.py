@@ -316,11 +316,11 @@ print(
 # - **The N+1 fix buys almost all of the p99.** The baseline's p99 is about 2 s (the
 #   heavy pages); eager loading takes it to tens of milliseconds, one to two orders of
 #   magnitude (40x to 70x on our runs), because latency here is round trips times
-#   round-trip time, and the heavy page went from about 400 round trips to 4. The index
-#   adds little at this size, as measured in section 4. The cache lowers the median and the
-#   database load (fewer queries per request) but not the p99: the p99 is made of cache
-#   *misses* (a miss costs what the eager-loading stage costs), and each run starts from a
-#   cold cache.
+#   round-trip time, and the heavy page went from 425 round trips (section 2's count) to
+#   4. The index adds little at this size, as measured in section 4. The cache lowers the
+#   median and the database load (fewer queries per request) but not the p99: the p99 is
+#   made of cache *misses* (a miss costs what the eager-loading stage costs), and each run
+#   starts from a cold cache.
 # - **What the closed loop hides.** At the baseline, Locust's users spend seconds waiting
 #   on heavy pages, and a waiting user sends nothing: the offered 50 requests/s quietly fell
 #   to about 29, so the test never applied the load it claims, and its p99 rests on a few
