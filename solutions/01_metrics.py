@@ -159,6 +159,20 @@ assert {h: hist.get_total_count() for h, hist in _hists.items()} == _counts, (
     "fleet_p99_ms changed the histograms it was given (HdrHistogram.add adds into the "
     "histogram it is called on): add them into a new HdrHistogram"
 )
+# Another fleet shape: one busy host, slow this time, and an idle one that recorded nothing.
+_busy = HdrHistogram(1, 60_000_000, 3)
+for _v in np.random.default_rng(5).lognormal(np.log(300), 0.3, 2000):
+    _busy.record_value(int(round(_v * 1000)))
+_fleet = {"busy": _busy, "idle": HdrHistogram(1, 60_000_000, 3), "web-1": _hists["web-1"]}
+_all = np.sort(
+    np.concatenate([np.random.default_rng(5).lognormal(np.log(300), 0.3, 2000), _raw["web-1"]])
+)
+checks.assert_close(
+    fleet_p99_ms(_fleet),
+    float(_all[math.ceil(0.99 * len(_all)) - 1]),
+    what="fleet_p99_ms(<a busy slow host, an idle host with no requests, a fast host>)",
+    rel=2e-3,
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]

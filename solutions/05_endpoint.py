@@ -319,22 +319,24 @@ checks.assert_equal(w["b_served_id"], w["b"], what="the user served for user b")
 # %% [markdown]
 # ## Part 5: how much faster? (2 points)
 #
-# The test below times your handler against the baseline on a bestseller, with a
-# modelled 1 ms round trip per query: the two run interleaved after a warm-up, and the test
-# compares their medians. It passes at a speed-up of 5x or more (expect 10x to 30x).
+# The test below times your handler against the baseline on bestsellers (a different one
+# each run), with a modelled 3 ms round trip per query: the two run interleaved after a
+# warm-up, and the test compares their medians. It passes at a speed-up of 5x or more
+# (expect 8x to 25x; less when graded, where each statement also crosses a process
+# boundary).
 # Nothing to write: if Part 1 passes and this fails, look for work your handler does per
 # sale.
 
 # %% nbgrader={"grade": true, "grade_id": "test_ep_product_speed", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 """fast_product_json is at least 5x faster than the baseline on bestsellers (ratio, a different product each run)"""
-with endpoint_exercise.ExerciseDatabase(seed=6, round_trip_ms=1.0) as db:
+with endpoint_exercise.ExerciseDatabase(seed=6, round_trip_ms=3.0) as db:
     tops = db.summary.bestseller_product_ids
     speed = checks.assert_faster(
         functools.partial(endpoint_exercise.serve_page, fast_product_json),
         functools.partial(endpoint_exercise.serve_page, baseline_product_json),
         inputs=[(db.serve, pid) for pid in tops],
         at_least=5.0,
-        what=f"fast_product_json(session, <bestsellers {list(tops)}>) with a 1 ms round trip",
+        what=f"fast_product_json(session, <bestsellers {list(tops)}>) with a 3 ms round trip",
         repeats=3,
         clock="wall",
     )
