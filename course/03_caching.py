@@ -445,7 +445,7 @@ if redis_handle is not None:
 # %% [markdown]
 # *Measured* over loopback: an in-process read takes well under a microsecond, a Redis
 # read from a few tens to a couple of hundred microseconds (the round trip through the
-# kernel, Redis's own work, unpickling a few kilobytes), about a hundred times more. Across
+# kernel, Redis's own work, unpickling a few kilobytes), a few hundred times more. Across
 # a real network add 100 to 500 µs per round trip. Two lessons: read many keys in one
 # round trip (`MGET`, pipelines) rather than one by one, and keep cached values small, since
 # serialization grows with size. A common layout is both: a small in-process cache with a
