@@ -405,11 +405,13 @@ print(
 )
 
 # %% [markdown]
-# One connection cannot serve 90 requests/s at about 20 ms each (that would be 180% busy):
-# the queue grows for the whole run, latencies reach seconds, and the open loop drops
-# requests it cannot even start. Two connections are about 90% busy: it works, with a
-# longer tail; four leave headroom. Size the pool from Little's law, connections needed =
-# request rate x connection hold time, plus headroom for bursts: here 4. A bigger pool is
+# One connection cannot serve 90 requests/s at about 20 ms each (that would be 170-180%
+# busy): the queue grows for the whole run and latencies reach seconds (a p50 of 1.6 s and
+# a p99 of 3.2 s on our run; a longer run only makes them worse, and an open loop that runs
+# out of virtual users starts dropping requests). Two connections are about 85% busy and,
+# over a run this short, hold up: their p99 is within the interval of four's. Four leave
+# headroom for bursts and slow queries. Size the pool from Little's law, connections
+# needed = request rate x connection hold time, plus headroom for bursts: here 4. A bigger pool is
 # not free: each connection is a process on the PostgreSQL server (several MB of memory
 # each), and many app instances times a big pool can exhaust its `max_connections`;
 # beyond what the database can run in parallel, more connections only move the queue into
@@ -458,11 +460,11 @@ print(
 
 # %% [markdown]
 # At the client, `sync` costs the two round trips on every request and, with the pool
-# nearly full, a longer tail; the background task is cheaper for the request that ordered
+# already nearly full, tips it into queueing (a p50 ten times `off`'s on our run); the background task is cheaper for the request that ordered
 # it, but not free for the *others*: it still takes a thread and a connection from the same
 # small pool, so its p99 sits between `off` and `sync` (on our runs). The queue keeps the
-# request path as light as `off` and pays its writes in batches, a few milliseconds after
-# the response (the lag above). What the queue costs: the audit row is written later, it
+# request path as light as `off` and pays its writes in batches, about ten milliseconds
+# after the response at the median (the lag above). What the queue costs: the audit row is written later, it
 # is lost if the process dies with rows still queued in memory (a Redis list, a stream or a
 # real broker such as RabbitMQ or SQS keeps them), and its errors happen where no user sees
 # them, so they need their own monitoring.
