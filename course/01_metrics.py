@@ -214,15 +214,48 @@ print(f"true p95:      {metrics.percentile(requests_s, 95) * 1000:.0f} ms")
 print(f"estimated p95: {metrics.bucket_quantile(bounds_s, cumulative, 95) * 1000:.0f} ms")
 
 # %% [markdown]
-# The estimate (295 ms) is 75 ms above the truth, and just under a 300 ms SLO: a small
-# change of traffic would flip the alert with no change in real latency. The bucket layout
-# decides the error, so place bucket edges where decisions are made (at the SLO threshold,
-# e.g. `le="0.3"`, so that "fraction of requests under 300 ms" is an exact count), and keep
-# buckets narrow where the percentiles you watch live. With the client libraries' default
-# buckets, our checkout log's p95 and p99 come out 10 to 15% off:
+# The estimate (295 ms) is 75 ms above the truth. Read carefully what that does and does
+# not break. The layout has an edge at 0.3 s, so the **verdict** "p95 at most 300 ms" is
+# exact: the estimate falls inside the bucket that holds the rank, here (0.2, 0.3], so it
+# is at most 0.3 exactly when at least 95% of the requests took at most 300 ms, whatever
+# their spread inside the bucket. What misleads is the **number**: 295 ms reads as "5 ms
+# from the SLO" when the service has 80 ms of headroom.
+#
+# A verdict is only as exact as that when the threshold *is* a bucket edge. Move the
+# threshold inside a bucket and the interpolation decides it. Two cases on the same
+# buckets, both with the threshold at 250 ms, between the 0.2 and 0.3 edges:
+
+# %%
+threshold_s = 0.25
+all_220 = np.full(1_000, 0.220)  # the documentation's example: truly fine
+mostly_fast = np.concatenate([np.full(900, 0.100), np.full(100, 0.290)])  # truly too slow
+for name, sample in (
+    ("every request at 220 ms", all_220),
+    ("90% at 100 ms, 10% at 290 ms", mostly_fast),
+):
+    true_p95 = metrics.percentile(sample, 95)
+    est_p95 = metrics.bucket_quantile(bounds_s, metrics.bucket_counts(sample, bounds_s), 95)
+    print(
+        f"{name:30}: true p95 {true_p95 * 1000:3.0f} ms ({'meets' if true_p95 <= threshold_s else 'misses'} "
+        f"250 ms), estimated {est_p95 * 1000:3.0f} ms ({'meets' if est_p95 <= threshold_s else 'misses'})"
+    )
+
+# %% [markdown]
+# The first service meets the SLO and the histogram says it misses it (a false alarm);
+# the second misses it and the histogram says it meets it (a silent breach). Same buckets,
+# same threshold: the interpolation assumes the requests are spread evenly inside a
+# bucket, and real requests are not. So place bucket edges **at the thresholds** you make
+# decisions on (`le="0.25"` here, or `le="0.3"` for a 300 ms SLO: then "fraction of
+# requests under the threshold" is an exact count), and keep buckets narrow where the
+# percentiles you watch live.
+#
+# What do the default buckets do to our checkout log? Python's `prometheus_client` has
+# its own defaults (`Histogram.DEFAULT_BUCKETS`, 5 ms to 10 s; the Go client's differ);
+# `metrics.PROMETHEUS_DEFAULT_BUCKETS_S` reads them from the installed library:
 
 # %%
 default_bounds_s = [*metrics.PROMETHEUS_DEFAULT_BUCKETS_S, float("inf")]
+print("prometheus_client default buckets (s):", metrics.PROMETHEUS_DEFAULT_BUCKETS_S)
 log_counts = metrics.bucket_counts(latency_ms / 1000, default_bounds_s)
 for q in (50, 95, 99):
     exact = metrics.percentile(latency_ms, q)
@@ -230,6 +263,27 @@ for q in (50, 95, 99):
     print(
         f"p{q}: exact {exact:7.1f} ms, from default buckets {est:7.1f} ms ({est / exact - 1:+.0%})"
     )
+slo_ms = 1_300
+p99_exact = metrics.percentile(latency_ms, 99)
+p99_est = metrics.bucket_quantile(default_bounds_s, log_counts, 99) * 1000
+with_edge = sorted({*default_bounds_s, slo_ms / 1000})
+p99_edge = metrics.bucket_quantile(
+    with_edge, metrics.bucket_counts(latency_ms / 1000, with_edge), 99
+)
+print(
+    f"SLO p99 <= {slo_ms:,} ms: truly {'met' if p99_exact <= slo_ms else 'missed'} "
+    f"({p99_exact:,.0f} ms); default buckets say {'met' if p99_est <= slo_ms else 'missed'} "
+    f"({p99_est:,.0f} ms); with an edge at {slo_ms / 1000:g} s: "
+    f"{'met' if p99_edge * 1000 <= slo_ms else 'missed'} ({p99_edge * 1000:,.0f} ms)"
+)
+
+# %% [markdown]
+# The median is fine (its bucket, 25 to 50 ms, is narrow), the p95 comes out about 6%
+# high and the p99 about 11% high: the p99 falls in the wide 1 to 2.5 s bucket. An SLO of
+# "p99 at most 1.3 s" sits inside that bucket, and the default buckets turn a met SLO into
+# a page; with one more edge at 1.3 s the verdict is exact again (and the estimate, now
+# interpolated inside the 1.0 to 1.3 s bucket, happens to land near the truth: what the
+# edge guarantees is the verdict, not the number).
 
 # %% [markdown]
 # ## 5. Coordinated omission: when the load generator stops asking
@@ -579,9 +633,10 @@ tail_latency_panel()
 # 5. the threshold that minimises the cost of mistakes at a 0.8 % fraud rate;
 # 6. a short written answer for your team about the dashboard's "p99" (graded by hand).
 #
-# Hints live in the course catalogue; from a JupyterLab terminal (it opens in your work
-# folder) `tradeoffs check exercises/01_metrics` runs the tests on your copy and shows
-# the hint for each one that fails.
+# From a JupyterLab terminal (it opens in your work folder) `tradeoffs check
+# exercises/01_metrics` runs the tests on your copy and says which fail; each graded part
+# has a ladder of hints, and `tradeoffs hint 01_metrics PART` shows the next rung (a
+# nudge first, the near-answer last).
 #
 # ## Where to go next
 #
@@ -596,6 +651,68 @@ tail_latency_panel()
 # - John D. C. Little, "A Proof for the Queuing Formula: L = λW", *Operations Research* 9(3),
 #   1961, and Little's own retrospective "Little's Law as Viewed on Its 50th Anniversary",
 #   *Operations Research* 59(3), 2011.
+#
+# ## Trade-off questions (as an interviewer would ask them)
+#
+# **1. The dashboard shows a mean latency of 73 ms against a 100 ms target, and support
+# gets "it hung for two seconds" tickets. Who is right?**
+#
+# <details><summary>Model answer</summary>
+#
+# Both. A mean describes no request when the distribution has two humps: 98% of requests
+# around 45 ms and 2% around 1.2 s give a mean of about 73 ms and a p99 over a second. The
+# tickets are the slow hump. Report percentiles (p50, p99, p99.9) from enough samples, say
+# which definition, and look at the histogram; then find out what the slow path is (a
+# cache miss, a retry, a GC pause).
+# </details>
+#
+# **2. Each of 40 hosts exports its p99. How do you get the fleet's p99, and what does
+# your answer cost?**
+#
+# <details><summary>Model answer</summary>
+#
+# Not by averaging: a percentile of a union is not a function of the parts' percentiles,
+# and an average weights an idle host like a busy one. Export histograms (HdrHistogram, or
+# Prometheus buckets) and add their counts, then read the percentile of the sum. The cost:
+# more series per host (one per bucket), precision limited by the bucket layout (or
+# HdrHistogram's significant digits), and a fleet number that can hide one bad host, so
+# keep per-host views for debugging.
+# </details>
+#
+# **3. A load test reports p99 = 5 ms; production shows 400 ms. What could the test have
+# missed?**
+#
+# <details><summary>Model answer</summary>
+#
+# Coordinated omission first: a closed-loop generator that waits for each response sends
+# nothing during a stall and records one slow sample instead of the hundreds users would
+# have had; use an open loop (requests on a schedule, latency measured from the intended
+# start) or correct with the intended interval. Then: too few samples for a p99 (ask for
+# the interval), a load below production's utilisation (the knee), warm caches and a
+# small data set, and a generator sharing the server's cores.
+# </details>
+#
+# **4. Running the fleet at 80% utilisation instead of 40% halves the bill. Why not do
+# it?**
+#
+# <details><summary>Model answer</summary>
+#
+# Queueing: latency grows like 1 / (1 - utilisation), so from 40% to 80% the M/M/1 p99
+# triples (section 8: about 19 ms to 58 ms), and bursts or a lost machine push 80% over the
+# knee. The right utilisation is the highest at which the SLO still holds with headroom for
+# a failure and the daily peak: measure the knee with a capacity run, then size for peak
+# at that utilisation, in whole machines.
+# </details>
+#
+# **5. A fraud model is 99.2% accurate. Is it good?**
+#
+# <details><summary>Model answer</summary>
+#
+# Unknown: with 0.8% fraud, "never fraud" is 99.2% accurate and catches nothing. Ask for
+# precision and recall at the operating threshold (or the whole curve), and above all the
+# cost of the mistakes: a missed fraud costs its amount, a false alarm a review and maybe a
+# customer. Choose the threshold that minimises that cost, not accuracy or F1.
+# </details>
 
 # %%
 print(f"notebook ran in {time.perf_counter() - NOTEBOOK_START:.1f} s")

@@ -38,6 +38,7 @@ import numpy as np
 
 from tradeoffs import profiling
 from tradeoffs.labs.report import build_report, build_report_fast, make_orders, slow
+from tradeoffs.labs.report.graph import customer_graph
 from tradeoffs.widgets.profiling import amdahl_panel, plot_icicle, plot_pareto, plot_timeline
 
 NOTEBOOK_START = time.perf_counter()
@@ -77,10 +78,31 @@ print(
 # %% [markdown]
 # Report the **median** of several runs after a warm-up (robust to the odd slow run), and
 # the spread. The minimum is what the code can do on an idle machine, useful for comparing
-# two versions of a small function; the median is closer to what a user sees. On a
-# laptop, expect the runs to agree within 5 to 20%; on a busy shared machine the spread can
-# reach 2x, and a single "before" run against a single "after" run can show a 30%
-# "improvement" that is pure noise.
+# two versions of a small function. On a laptop, expect the runs to agree within 5 to 20%;
+# on a busy shared machine the spread can reach 2x, and a single "before" run against a
+# single "after" run can show a 30% "improvement" that is pure noise.
+#
+# One caveat about timeit's median as "what a user sees": timeit switches the cyclic
+# garbage collector **off** while it times. For this report that changes nothing (its dicts
+# hold only numbers and strings, which CPython does not even track), but code that builds
+# many containers pointing at each other (a graph, an ORM session's objects) pays for
+# collections that timeit hides. `gc_enabled=True` keeps the collector on, as it is in
+# production; here on a job that links 100,000 orders to their customers:
+
+# %%
+graph_orders = make_orders(100_000, seed=1)
+gc_off = profiling.time_repeats_s(customer_graph, graph_orders, repeats=5)
+gc_on = profiling.time_repeats_s(customer_graph, graph_orders, repeats=5, gc_enabled=True)
+print(
+    f"customer_graph: median {gc_off.median_s * 1000:.0f} ms with the collector off (timeit's "
+    f"default), {gc_on.median_s * 1000:.0f} ms with it on ({gc_on.median_s / gc_off.median_s:.1f}x)"
+)
+
+# %% [markdown]
+# Expect it several times slower with the collector on (3x to 7x on our runs, the most in
+# a notebook kernel), and more in a long-running process that already holds millions of
+# objects (a big kernel, a web server): a full collection scans them all. Time such code with the collector on, or measure it where it
+# runs (unit 05's server freezes its startup objects with `gc.freeze()` for that reason).
 #
 # IPython's `%timeit` does the same and picks the number of loops for you (`-r` runs of
 # `-n` loops each; `-o` returns the result object):
@@ -306,6 +328,31 @@ for site, size, blocks in enriched.top_sites:
 # a night it would be gigabytes, for a result that fits in a screenful. Peak is what sizes
 # the machine (and the bill); retained is what leaks look like.
 #
+# memory_profiler, which this course shows because so much writing about Python memory
+# uses it, is no longer maintained. A maintained alternative is **memray** (Bloomberg):
+# it records every allocation, from Python and from C extensions, with its stack, and says
+# which stacks held memory *at the peak*, the question that sizes a machine.
+# `profiling.memray_peak` runs the call under `memray.Tracker` and reads the capture back
+# (from a shell: `memray run script.py`, then `memray flamegraph` or `memray stats`;
+# memray has no Windows build, and the cell says so if it is missing):
+
+# %%
+try:
+    held = profiling.memray_peak(build_report, orders, top=4)
+    print(f"memray: peak {held.peak_bytes / 2**20:.2f} MiB, {held.total_allocations:,} allocations")
+    for site in held.top_sites:
+        print(
+            f"  {site.location:34} held {site.bytes / 2**20:5.2f} MiB at the peak "
+            f"({site.allocations:,} allocation{'s' if site.allocations != 1 else ''})"
+        )
+except profiling.ToolUnavailable as exc:
+    print("SKIPPED:", exc)
+
+# %% [markdown]
+# Same verdict as tracemalloc, from the other side: at the peak, the memory is held by the
+# per-order dicts (`_asdict`) and CSV lines, and the joined export. memray also sees what
+# numpy or a C extension allocates, which tracemalloc cannot.
+#
 # ## 5. The fix, measured the same way
 #
 # `build_report_fast` makes one pass: a `set` for the ids seen, running totals, and the
@@ -394,9 +441,31 @@ _, tree = profiling.sampling_profile(build_report, orders, interval_s=0.001)
 print(tree.strip())
 
 # %% [markdown]
-# The same verdict, from about 200 samples: `dedupe_orders` holds the time. For *counts*
-# (how many calls, how many queries, how many allocations), which is what you want to
-# assert in a test, use a deterministic tool: counts do not vary between runs; seconds do.
+# The same verdict, from about 200 samples: `dedupe_orders` holds the time.
+#
+# **py-spy** samples from outside: it reads the stacks out of the process's memory, so the
+# program runs unmodified and unslowed, and a live server can be sampled without a
+# restart (`py-spy top --pid PID`, `py-spy record --pid PID -o profile.svg`). Here it runs
+# the report as a program and counts, per function, the samples in which it was running.
+# It needs permission to read another process's memory: fine for a child process on
+# Linux, `sudo` on macOS, and in some containers not at all (the cell then says why):
+
+# %%
+try:
+    spied = profiling.py_spy_record(
+        ["-m", "tradeoffs.labs.report", "--orders", str(2 * N_ORDERS)], rate_hz=250
+    )
+    print(f"py-spy: {spied.samples} samples at {spied.rate_hz} Hz; own time by function:")
+    for name, share in spied.top(4):
+        print(f"  {share:6.1%}  {name}")
+except profiling.ToolUnavailable as exc:
+    print("SKIPPED:", exc)
+
+# %% [markdown]
+# Its samples cover the whole program, start-up included (imports, making the feed), and
+# still put most of the time in `dedupe_orders`. For *counts* (how many calls, how many
+# queries, how many allocations), which is what you want to assert in a test, use a
+# deterministic tool: counts do not vary between runs; seconds do.
 #
 # ## 7. The Pareto view and Amdahl's law
 #
@@ -500,7 +569,8 @@ amdahl_panel(pareto)
 # 5. say what your optimisation cost (graded by hand).
 #
 # From a terminal, `tradeoffs check exercises/02_profiling` runs the tests on your copy and
-# shows a hint for each one that fails.
+# says which fail; `tradeoffs hint 02_profiling PART` shows the next rung of that part's
+# hint ladder (a nudge first, the near-answer last).
 #
 # ## Where to go next
 #
@@ -514,6 +584,71 @@ amdahl_panel(pareto)
 # - Gene Amdahl, "Validity of the single processor approach to achieving large scale
 #   computing capabilities", AFIPS 1967; and the Trace Event Format specification
 #   (Google, linked from <https://perfetto.dev/docs/>).
+#
+# ## Trade-off questions (as an interviewer would ask them)
+#
+# **1. A colleague says "the CSV export is slow, let's rewrite it in Rust". What do you do
+# first?**
+#
+# <details><summary>Model answer</summary>
+#
+# Measure: time the job on a realistic input (median of several runs after a warm-up),
+# then profile it sorted by own time (tottime). If the export is a few percent of the run,
+# Amdahl's law caps what any rewrite can buy (a 10x faster export at 5% of the run is 1.05x
+# overall); fix the top of the profile instead, often a data structure (a list used as a
+# set) rather than a language. Profile again after each fix: the bottleneck moves.
+# </details>
+#
+# **2. cProfile says one function takes 40% of the run; pyinstrument says 20%. Which do
+# you believe?**
+#
+# <details><summary>Model answer</summary>
+#
+# Neither blindly: a deterministic profiler adds a fixed cost to every call, so code made
+# of many small calls looks more expensive under cProfile than it is; a sampler's error is
+# statistical (a few hundred samples give a few percent of resolution) and it cannot count
+# calls. Measure each tool's overhead as a ratio to the plain run; take shares from the
+# cheaper tool on a realistic input, counts from the deterministic one, and confirm by
+# timing the program with and without the fix.
+# </details>
+#
+# **3. The job's memory grows with its input and the machine runs out at 10 million rows.
+# How do you find out why, and what are your options?**
+#
+# <details><summary>Model answer</summary>
+#
+# Measure the peak, not the end state: tracemalloc or memray give the sites that held the
+# most at the peak (RSS tools are coarse, since the allocator keeps freed arenas). Typical
+# culprits are intermediate collections kept whole only to be consumed once (a list of
+# lines joined and then hashed, a dict per row). Options: stream (process and drop each
+# row, hash incrementally), use leaner representations (tuples, arrays, `__slots__`),
+# spill to disk, or buy a bigger machine; the trade-offs are code complexity, and
+# sometimes a second pass over the input.
+# </details>
+#
+# **4. Your optimisation made a benchmark 30% faster. How do you know it is real?**
+#
+# <details><summary>Model answer</summary>
+#
+# Compare medians of interleaved repeated runs, on the same machine, in the same session,
+# on fresh but equal inputs (a cache keyed on the input would otherwise look like speed),
+# and look at the spread: if max/min of either version is above 1.3, 30% is noise. State
+# the ratio with its range over several sessions. Mind what the timer leaves out (timeit
+# turns the garbage collector off) and what the input leaves out (a quadratic step hides on
+# a small input).
+# </details>
+#
+# **5. When would you use a sampling profiler in production, and when not?**
+#
+# <details><summary>Model answer</summary>
+#
+# When a live service is slow and you cannot reproduce it: py-spy or austin attach from
+# outside with almost no overhead and need no restart or code change, at the price of
+# needing ptrace rights and giving statistical shares, not call counts. Not for counts you
+# want to assert (queries per request, calls per item: use deterministic counters in
+# tests), and not for short functions a sampler may never catch. Continuous low-rate
+# sampling (a fleet profiler) is the compromise many teams run.
+# </details>
 
 # %%
 print(f"notebook ran in {time.perf_counter() - NOTEBOOK_START:.1f} s")

@@ -23,6 +23,7 @@
 
 # %%
 import functools
+import pickle
 import time
 import tracemalloc
 
@@ -140,7 +141,8 @@ print(products.stats, "origin calls:", origin_calls)
 # Read it line by line: at t = 3 s, `c` evicts `b` (least recently used: `a` was read at
 # 2 s); at t = 4 s, `b` comes back and evicts `a`; `c`, stored at 3 s, is still served at
 # 11 s and expires at 13 s exactly. Four hits, five misses, five origin calls: every count
-# is exact and the test takes no time. The graded exercise asks you for exactly this.
+# is exact and the test takes no time. The graded exercise asks you to build such a cache
+# yourself, and tests it the same way.
 #
 # ## 3. Hit ratio vs cache size: the workload decides
 #
@@ -230,19 +232,31 @@ for c in (0, 500, 2_000, 4_000):
 # ratio is λT/(1 + λT); summing over keys gives the formula `caching.ttl_hit_ratio`.
 #
 # We *simulate* it with the origin changing each product on average once an hour (random
-# times, seeded): a hit on an entry filled before the latest change is a stale answer.
+# times, seeded): a hit on an entry filled before the latest change is a stale answer. A
+# staleness figure needs a trace many TTLs long: with a trace of one TTL, most entries are
+# filled once and the count depends on which few popular products happened to change. So
+# each run below is an hour of traffic (15 windows of the longest TTL, 1.44 million
+# requests), repeated with four seeds (trace and changes of their own), beside the
+# steady-state expectation: a miss at time 0 opens a window of λT hits, and the hit at t is
+# stale with probability 1 − e^(−μt) for a change rate μ, so a key's window holds
+# λ(T − (1 − e^(−μT))/μ) stale hits among 1 + λT requests (`caching.ttl_stale_fraction`).
 
 # %%
+STALE_HOURS = 1.0  # trace length per seed; longer narrows the spread (and takes longer)
+STALE_SEEDS = (0, 1, 2, 3)
 ttls = [5, 15, 30, 60, 120, 240]
 probs = caching.zipf_probabilities(N_KEYS, 0.9)
-ttl_rows = []
-for ttl in ttls:
-    sim = caching.simulate_cache(zipf_trace, N_KEYS, ttl, write_interval_s=3600)
-    ttl_rows.append((ttl, sim))
+stale_rows = caching.ttl_staleness_study(
+    ttls, 3600, n_keys=N_KEYS, rate_per_s=400, duration_s=3600 * STALE_HOURS, seeds=STALE_SEEDS
+)
+print(f"{len(STALE_SEEDS)} seeds, {STALE_HOURS:g} h each; stale share: lowest-highest over seeds")
+for row in stale_rows:
+    lo, hi = min(row.stale_fractions), max(row.stale_fractions)
     print(
-        f"TTL {ttl:4} s: hit ratio {sim.hit_ratio:6.1%} (formula {caching.ttl_hit_ratio(probs, 400, ttl):6.1%}), "
-        f"origin {sim.origin_reads_per_s:5.0f} reads/s, stale answers {sim.stale_fraction:6.2%}, "
-        f"oldest {sim.max_staleness_s:5.1f} s"
+        f"TTL {row.ttl_s:4.0f} s: hit ratio {np.mean(row.hit_ratios):6.1%} (formula "
+        f"{row.formula_hit_ratio:6.1%}), origin {np.mean(row.origin_reads_per_s):5.0f} reads/s, "
+        f"stale {lo:6.2%}-{hi:6.2%} (formula {row.formula_stale_fraction:6.2%}), "
+        f"oldest {row.max_staleness_s:5.1f} s"
     )
 inval = caching.simulate_cache(
     zipf_trace, N_KEYS, 240, write_interval_s=3600, invalidate_on_write=True
@@ -254,30 +268,48 @@ print(
 # %%
 fig, ax1 = plt.subplots(figsize=(8, 4))
 ax1.plot(
-    ttls, [s.origin_reads_per_s for _, s in ttl_rows], "o-", color="0.3", label="origin reads/s"
+    ttls,
+    [np.mean(r.origin_reads_per_s) for r in stale_rows],
+    "o-",
+    color="0.3",
+    label="origin reads/s",
 )
 ax1.set(xscale="log", xlabel="TTL (s, log scale)", ylabel="origin reads per second")
 ax2 = ax1.twinx()
+for seed_i in range(len(STALE_SEEDS)):
+    ax2.plot(
+        ttls,
+        [100 * r.stale_fractions[seed_i] for r in stale_rows],
+        "s",
+        color="tab:orange",
+        alpha=0.5,
+        label="stale answers (%), one per seed" if seed_i == 0 else None,
+    )
 ax2.plot(
     ttls,
-    [100 * s.stale_fraction for _, s in ttl_rows],
-    "s-",
+    [100 * r.formula_stale_fraction for r in stale_rows],
+    "-",
     color="tab:orange",
-    label="stale answers (%)",
+    label="stale answers (%), steady-state formula",
 )
 ax2.set_ylabel("stale answers (% of requests)", color="tab:orange")
-ax1.set_title("Shorter TTL: fresher answers, more origin load (simulated)")
+ax1.set_title("Shorter TTL: fresher answers, more origin load (simulated, 1 h per seed)")
 fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.85))
 fig.tight_layout()
 
 # %% [markdown]
 # Fresher answers are not free: from a TTL of 240 s down to 15 s, the origin's load grows
-# about sevenfold (15 to 112 reads/s), while the stale share falls from 1.7% of requests to
-# 0.06%. The formula tracks the simulation within a point. The oldest stale answer is always just under the TTL, which is
-# what you can promise ("prices are at most a minute old"). The stale share, by contrast,
-# is set by how often *popular* products change, so it varies a lot with which products
-# changed. Invalidating on write removes staleness (in one process: see below) at the cost
-# of a miss per change.
+# about sixfold (about 18 to 113 reads/s), while the stale share falls from about 3% of
+# requests to about 0.15%. Even over an hour, the seeds spread by a factor of 1.4 to 2 (at
+# 240 s, about 2.8% to 3.8% against the formula's 3.1%; wider at short TTLs, where stale
+# answers are rare), because most stale answers come from the few most popular products,
+# and whether *they* changed early in a window is luck; five minutes of traffic, barely one
+# 240 s window, can be off by several times either way. The formulas track the
+# simulation: within a tenth of a point for the hit ratio, and inside the seeds' spread for
+# the stale share. The oldest stale answer is always just under the TTL, which is what you
+# can promise ("prices are at most a minute old"); the stale share is a statistic of the
+# workload, not a promise. Invalidating on write removes staleness (in one process: see
+# below) at the cost of a miss per change.
 #
 # ## 6. Cache-aside, write-through, invalidation
 #
@@ -371,25 +403,23 @@ except caching.RedisUnavailable as exc:
         f"no Redis available ({exc}).\nFalling back to the in-process LocalCache: the numbers below are for it."
     )
 
-product = {
-    "id": 42,
-    "name": "Espresso machine",
-    "price_usd": 249.0,
-    "stock": 17,
-    "tags": ["kitchen", "coffee"] * 10,
-    "reviews": [{"stars": 4 + i % 2, "text": "good " * 20} for i in range(20)],
-}
+product = caching.product_record(42)  # a product page: name, price, stock, 20 distinct reviews
 shop = CacheAside(backend, lambda key: product)
 for key in ["p42", "p42", "p7", "p42"]:
     shop.get(key)
 print("cache-aside on", type(backend).__name__, "->", shop.stats)
 
 # %%
-cost = caching.serialization_cost(product)
-for codec, numbers in cost.items():
-    print(
-        f"{codec:6}: {numbers['bytes']:6,.0f} bytes, dumps {numbers['dumps_us']:5.1f} µs, loads {numbers['loads_us']:5.1f} µs"
-    )
+same_text = "good " * 20  # one string object, shared by every review
+flattering = {**product, "reviews": [{"stars": 5, "text": same_text} for _ in range(20)]}
+for label, record in (("one text repeated", flattering), ("distinct reviews", product)):
+    cost = caching.serialization_cost(record)
+    for codec, numbers in cost.items():
+        print(
+            f"{label:17} {codec:6}: {numbers['bytes']:6,.0f} bytes, "
+            f"dumps {numbers['dumps_us']:5.1f} µs, loads {numbers['loads_us']:5.1f} µs"
+        )
+    print(f"{label:17} JSON/pickle size: {cost['json']['bytes'] / cost['pickle']['bytes']:.2f}x")
 local_us = caching.time_backend_us(LocalCache(100), product, n=1_000)
 rows = [("in-process LocalCache", local_us)]
 if redis_handle is not None:
@@ -415,11 +445,37 @@ if redis_handle is not None:
 # %% [markdown]
 # *Measured* over loopback: an in-process read takes well under a microsecond, a Redis
 # read from a few tens to a couple of hundred microseconds (the round trip through the
-# kernel, Redis's own work, unpickling half a kilobyte), about a hundred times more. Note also
-# that JSON was five times bigger than pickle here and several times slower. Across a real network add 100 to 500 µs per round trip. Two lessons: read
-# many keys in one round trip (`MGET`, pipelines) rather than one by one, and keep cached
-# values small, since serialization grows with size. A common layout is both: a small
-# in-process cache with a short TTL in front of a shared Redis.
+# kernel, Redis's own work, unpickling a few kilobytes), a few hundred times more. Across
+# a real network add 100 to 500 µs per round trip. Two lessons: read many keys in one
+# round trip (`MGET`, pipelines) rather than one by one, and keep cached values small, since
+# serialization grows with size. A common layout is both: a small in-process cache with a
+# short TTL in front of a shared Redis.
+#
+# **The format is a trade-off too.** With one string repeated in every review, pickle
+# looks five times smaller than JSON: it stores a shared object once and refers back to it.
+# Real reviews differ, and then the two are within about 10-15% of each other in size;
+# pickle stays several times faster to write and about twice as fast to read here. But
+# `pickle.loads` runs code: a pickle names functions to call while it is read back. Whoever
+# can write to a shared cache (a compromised service, a misconfigured Redis open on the
+# network) can then run code in every reader:
+
+
+# %%
+class NotAProductPage:
+    """What a writer with access to the cache could store instead of a page."""
+
+    def __reduce__(self):
+        return (print, ("this ran inside pickle.loads; it could as well have been os.system",))
+
+
+blob = pickle.dumps(NotAProductPage())
+pickle.loads(blob)  # the reader only asked for a product page
+
+# %% [markdown]
+# So a cache shared between services stores data, not objects: JSON (or MessagePack,
+# Protocol Buffers), at the price of a few microseconds and a schema you convert by hand;
+# keep pickle for a cache only one trusted program writes and reads, or sign each entry
+# (HMAC) and refuse what does not verify.
 #
 # ## 9. The CDN view: edge hit ratio, latency and egress
 #
@@ -501,15 +557,16 @@ cache_tradeoff_panel()
 # Open the graded exercise, `exercises/03_caching/03_caching.ipynb` in your work folder.
 # Its parts rise in difficulty:
 #
-# 1. a TTL+LRU cache-aside wrapper, judged on exact hit and miss counts over a seeded trace
-#    with a fake clock;
+# 1. a TTL+LRU cache-aside wrapper with invalidation, judged on exact hit and miss counts
+#    over request sequences on a fake clock, and on what it serves after a write;
 # 2. a stampede-safe loader (request coalescing), judged on origin-call counts under
 #    concurrent requests;
 # 3. the cheapest cache size and TTL that meet a latency and a staleness target;
 # 4. a short written trade-off (graded by hand).
 #
-# `tradeoffs check exercises/03_caching` runs the tests on your copy and shows a hint for
-# each one that fails.
+# `tradeoffs check exercises/03_caching` runs the tests on your copy and says which fail;
+# `tradeoffs hint 03_caching PART` shows the next rung of that part's hint ladder (a nudge
+# first, the near-answer last).
 #
 # ## Where to go next
 #
@@ -523,6 +580,73 @@ cache_tradeoff_panel()
 #   and thundering herds, regional invalidation. <https://www.usenix.org/conference/nsdi13/technical-sessions/presentation/nishtala>
 # - Redis documentation, *Client-side caching* and *Key eviction*.
 #   <https://redis.io/docs/latest/develop/reference/client-side-caching/>
+#
+# ## Trade-off questions (as an interviewer would ask them)
+#
+# **1. The product API's cache has a 90% hit ratio, yet its p99 has not moved. Why, and
+# what would move it?**
+#
+# <details><summary>Model answer</summary>
+#
+# A cache speeds up the percentiles below its hit ratio: with 10% misses, the p90 and
+# everything above it are still origin reads. The p99 falls only once fewer than 1% of
+# requests miss (a much bigger cache or longer TTL, with more staleness and memory), or
+# when misses get faster (fix the origin's query, refresh popular keys ahead of expiry so
+# users do not wait for the reload). Say which percentile the SLO is on before buying
+# cache memory.
+# </details>
+#
+# **2. Why not just set the TTL to an hour? What does the TTL buy and what does it cost?**
+#
+# <details><summary>Model answer</summary>
+#
+# A TTL bounds the staleness (no answer older than the TTL) and costs origin reads: each
+# popular key is reloaded once per TTL. Longer TTLs raise the hit ratio with diminishing
+# returns (λT/(1 + λT) per key) while the stale share keeps growing, and it falls mostly on
+# the popular keys customers see. An hour-long TTL on prices promises hour-old prices. The
+# better pattern is a long TTL as a backstop plus invalidation on write, so staleness is
+# bounded by the invalidation delay; the cost is write-path complexity and its races
+# (a reader that loaded before the commit can store the old value after the delete:
+# leases or versioned writes close it).
+# </details>
+#
+# **3. A popular key expires and the database falls over. What happened, and what are
+# your options?**
+#
+# <details><summary>Model answer</summary>
+#
+# A stampede (thundering herd): every request that arrives before the first reload
+# finishes misses and goes to the origin. Options: single flight (one load per key per
+# process, the others wait for it: cheap, per process only), a lock or lease in the shared
+# cache (one load across servers, but a waiting path and lock expiry to get right), or
+# refreshing ahead of expiry (XFetch: probabilistic early recompute, no coordination, a
+# little extra origin work), and serving the stale value while one request reloads. Also
+# jitter TTLs so many keys do not expire together.
+# </details>
+#
+# **4. Redis or an in-process cache for the product pages?**
+#
+# <details><summary>Model answer</summary>
+#
+# In-process: sub-microsecond reads and no extra machine, but each server has its own copy
+# (hit ratio divided across servers, invalidation must reach every process, memory per
+# process, cold after a deploy). Redis: one shared copy, one hit ratio, survives deploys,
+# but a network round trip and serialization on every read, a node (and a replica) to pay
+# for and operate, and a shared store whose format matters (pickle from a shared cache can
+# run code). Often both: a small in-process cache with a short TTL in front of Redis.
+# </details>
+#
+# **5. The cache saves two database machines a month. Is it worth it?**
+#
+# <details><summary>Model answer</summary>
+#
+# Compare the node's price with the origin capacity it replaces, then add what the
+# comparison leaves out: a replica for failover, the engineering and on-call time, and the
+# origin capacity still needed when the cache is cold or flushed (after a restart the
+# whole load hits the database: if it cannot take that, the cache has become a
+# dependency, not an optimisation). It pays when the saving holds after those, and the
+# staleness it adds is acceptable to the product.
+# </details>
 
 # %%
 if redis_handle is not None:

@@ -7,7 +7,8 @@
 # your notebook is graded, so handle the edge cases the docstrings describe.
 #
 # Check your work at any time with the **Validate** button, or from a terminal:
-# `tradeoffs check exercises/01_metrics`, which prints a verdict and a hint per part.
+# `tradeoffs check exercises/01_metrics`, which prints a verdict per part; when you are
+# stuck, `tradeoffs hint 01_metrics PART` shows the next hint for that part.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import math
@@ -96,7 +97,7 @@ def host_histograms(seed=7):
         "web-2": rng.lognormal(np.log(22), 0.4, 3600),
         # web-3 takes little traffic, but a slow dependency stalls a quarter of it.
         "web-3": np.concatenate(
-            [rng.lognormal(np.log(25), 0.4, 300), rng.lognormal(np.log(900), 0.2, 100)]
+            [rng.lognormal(np.log(25), 0.4, 180), rng.lognormal(np.log(900), 0.2, 60)]
         ),
     }
     hists = {}
@@ -157,6 +158,20 @@ checks.assert_close(
 assert {h: hist.get_total_count() for h, hist in _hists.items()} == _counts, (
     "fleet_p99_ms changed the histograms it was given (HdrHistogram.add adds into the "
     "histogram it is called on): add them into a new HdrHistogram"
+)
+# Another fleet shape: one busy host, slow this time, and an idle one that recorded nothing.
+_busy = HdrHistogram(1, 60_000_000, 3)
+for _v in np.random.default_rng(5).lognormal(np.log(300), 0.3, 2000):
+    _busy.record_value(int(round(_v * 1000)))
+_fleet = {"busy": _busy, "idle": HdrHistogram(1, 60_000_000, 3), "web-1": _hists["web-1"]}
+_all = np.sort(
+    np.concatenate([np.random.default_rng(5).lognormal(np.log(300), 0.3, 2000), _raw["web-1"]])
+)
+checks.assert_close(
+    fleet_p99_ms(_fleet),
+    float(_all[math.ceil(0.99 * len(_all)) - 1]),
+    what="fleet_p99_ms(<a busy slow host, an idle host with no requests, a fast host>)",
+    rel=2e-3,
 )
 ### END HIDDEN TESTS
 
@@ -371,22 +386,28 @@ checks.assert_close(
 # %% [markdown] nbgrader={"grade": true, "grade_id": "answer_dashboard", "locked": false, "points": 3, "schema_version": 3, "solution": true}
 # ## Part 6 (written, graded by hand, 3 points)
 #
-# Your team's dashboard shows a "p99" of about 446 ms: the average of the three hosts'
-# p99s from Part 2. In four to six sentences, tell the team what the fleet's p99 really
-# is, why the dashboard's number is wrong (in which direction, and could it be wrong the
-# other way?), what they should change in how latency is collected, and one thing the
-# histogram approach costs them.
+# Your team's dashboard shows a "p99" of about 500 ms: the average of the three hosts'
+# p99s from Part 2. Work out the fleet's p99 **and p99.9** from the merged histograms (your
+# `fleet_p99_ms` shows how). Then, in four to six sentences: what each of the two numbers
+# tells the team about their users; why the dashboard's number is wrong (in which
+# direction, and could it be wrong the other way?); what they should change in how latency
+# is collected; and one thing the histogram approach costs them.
 #
 # ### BEGIN SOLUTION
-# Model answer (for the grader): the fleet p99 is about 107 ms, computed from the merged
-# histograms. Averaging p99s weights every host equally whatever its traffic: web-3 serves
-# 4 % of requests but its stalled quarter drags its p99 to about 1.2 s, so the average
-# (446 ms) overstates the fleet tail here; with a slow high-traffic host and fast idle hosts
-# it would understate it instead. Percentiles of parts cannot be combined; histograms (bucket
-# counts) can, so each host should export a histogram (HdrHistogram or Prometheus buckets)
-# and the fleet percentile is computed from the merged counts. The cost: more data per host
-# (buckets instead of one number), bucket resolution limits accuracy (HdrHistogram's
-# significant digits, or Prometheus bucket boundaries), and a fleet p99 can hide one bad
-# host, so keep per-host views for debugging. Full marks: correct fleet value, the
-# traffic-weighting argument, the fix, and one real cost.
+# **Mark scheme** (3 points):
+# - The fleet values from the merged histograms, about 60 ms at p99 and about 1.1 s at p99.9, each read correctly: 99% of requests are fast, but about 0.6% (the stalled quarter of web-3's traffic) take around a second.
+# - Why the average of p99s is wrong: it weights each host equally whatever its traffic (web-3 serves 2.4% of requests), so here it overstates the fleet p99 by about eight times and understates the p99.9; with a slow busy host and fast idle ones it would understate the p99; percentiles of parts cannot be combined.
+# - The fix and its cost: export histograms (HdrHistogram or Prometheus buckets) and merge counts; costs more series per host, precision limited by the buckets or significant digits, and a fleet number that hides one bad host (keep per-host views).
+#
+# **Model answer.** Merged, the fleet's p99 is about 60 ms and its p99.9 about 1.1 s: 99% of
+# requests are quick, but one request in about 160 (the quarter of web-3's traffic that
+# waits on a slow dependency) takes a second, which the p99 alone hides and the p99.9
+# shows. The dashboard's 500 ms is the mean of 50, 54 and about 1,400 ms: it gives web-3,
+# which serves 2.4% of the requests, a third of the weight, so it overstates the fleet's p99
+# eightfold while saying nothing true about the slow hump; with a slow busy host and fast
+# idle ones it would understate instead. Percentiles of parts cannot be combined, but
+# histogram counts add: each host should export a histogram (HdrHistogram or Prometheus
+# buckets) and the fleet percentiles come from the merged counts. It costs more data per host
+# (a series per bucket), precision limited by the bucket layout or the significant digits,
+# and a fleet figure can hide one sick host, so keep per-host panels for debugging.
 # ### END SOLUTION

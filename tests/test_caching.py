@@ -100,6 +100,59 @@ def test_write_policies() -> None:
         CacheAside(LocalCache(10), origin.__getitem__, write_policy="later")  # type: ignore[arg-type]
 
 
+def _racing_cache(backend: caching.CacheBackend, leases: bool) -> tuple[CacheAside, dict]:
+    """Cache-aside over an origin whose first read is overtaken by a write: the read returns
+    the old value, and before it can be stored the writer commits and invalidates."""
+    origin = {"k": "old"}
+    cache: CacheAside
+
+    def load(key: str) -> str:
+        value = origin[key]
+        if value == "old" and not race["done"]:
+            race["done"] = True
+            origin[key] = "new"  # the writer commits ...
+            cache.invalidate(key)  # ... and deletes, while our read is still in flight
+        return value
+
+    race = {"done": False}
+    cache = CacheAside(backend, load, leases=leases)
+    return cache, origin
+
+
+def test_invalidation_race_leaves_a_stale_entry_that_leases_refuse() -> None:
+    cache, _ = _racing_cache(LocalCache(10, ttl_s=60), leases=False)
+    assert cache.get("k") == "old"
+    assert cache.get("k") == "old"  # stale: stored after the invalidation, for a whole TTL
+    leased, _ = _racing_cache(LocalCache(10, ttl_s=60), leases=True)
+    assert leased.get("k") == "old"  # this reader saw the old value (it read first) ...
+    assert leased.stats.refused == 1  # ... but could not store it
+    assert leased.get("k") == "new" and leased.stats.loads == 2
+    assert leased.get("k") == "new" and leased.stats.hits == 1
+
+
+def test_local_cache_leases() -> None:
+    clock = FakeClock()
+    cache = LocalCache(10, ttl_s=60, clock=clock)
+    token = cache.lease("a")
+    assert cache.set_if_leased("a", 1, token) and cache.get("a") == 1
+    assert not cache.set_if_leased("a", 2, token)  # a lease is used once
+    first, second = cache.lease("b"), cache.lease("b")
+    assert not cache.set_if_leased("b", 1, first)  # replaced by the newer lease
+    assert cache.set_if_leased("b", 2, second)
+    token = cache.lease("c")
+    cache.delete("c")  # a delete revokes the lease, even with no entry to delete
+    assert not cache.set_if_leased("c", 1, token) and cache.get("c") is MISS
+    token = cache.lease("d")
+    clock.advance(caching.LEASE_TTL_S)  # a lease expires like an entry
+    assert not cache.set_if_leased("d", 1, token)
+    with pytest.raises(TypeError, match="lease"):
+
+        class Plain:
+            get = set = delete = clear = staticmethod(lambda *a: None)
+
+        CacheAside(Plain(), str, leases=True)  # type: ignore[arg-type]
+
+
 def test_stampede_is_coalesced_to_one_origin_call() -> None:
     naive = caching.run_stampede(16, coalesce=False, load_delay_s=0.2)
     fixed = caching.run_stampede(16, coalesce=True, load_delay_s=0.2)
@@ -297,3 +350,62 @@ def test_serialization_cost_measures_both_codecs() -> None:
         assert numbers["bytes"] > 0 and numbers["dumps_us"] > 0 and numbers["loads_us"] > 0
     timings = caching.time_backend_us(LocalCache(4), {"x": 1}, n=50)
     assert timings["get"].shape == (50,) and np.all(timings["set"] > 0)
+
+
+@pytest.mark.parametrize(("ttl_s", "warmup"), [(3.0, 0.0), (20.0, 0.2), (0.4, 0.5)])
+def test_key_by_key_staleness_counts_as_the_replay(ttl_s: float, warmup: float) -> None:
+    """simulate_ttl_staleness (numpy, key by key) must give simulate_cache's counts for an
+    unbounded cache, request by request."""
+    trace = caching.request_trace(6_000, 200, skew=0.9, rate_per_s=150, seed=4)
+    kwargs = {"write_interval_s": 15.0, "warmup_fraction": warmup, "seed": 7}
+    ref = caching.simulate_cache(trace, 200, ttl_s, **kwargs)
+    fast = caching.simulate_ttl_staleness(trace, ttl_s, **kwargs)
+    assert (fast.hits, fast.misses, fast.stale_hits, fast.writes) == (
+        ref.hits,
+        ref.misses,
+        ref.stale_hits,
+        ref.writes,
+    )
+    assert np.array_equal(fast.hit, ref.hit) and np.array_equal(fast.stale, ref.stale)
+    assert np.allclose(fast.staleness_s, ref.staleness_s)
+    assert fast.duration_s == pytest.approx(ref.duration_s)
+    with pytest.raises(ValueError, match="ttl_s"):
+        caching.simulate_ttl_staleness(trace, 0.0, 15.0)
+
+
+def test_stale_share_agrees_with_the_steady_state_formula() -> None:
+    """Over a trace of many TTLs, the simulated stale share (averaged over the writes of
+    four seeds) sits on the analytic one, and both grow with the TTL."""
+    probs = caching.zipf_probabilities(500, 0.9)
+    trace = caching.request_trace(200_000, 500, skew=0.9, rate_per_s=100, seed=5)
+    shares = []
+    for ttl in (5.0, 20.0, 60.0):
+        sims = [caching.simulate_ttl_staleness(trace, ttl, 120.0, seed=s) for s in range(4)]
+        want = caching.ttl_stale_fraction(probs, 100, ttl, 120.0)
+        got = float(np.mean([sim.stale_fraction for sim in sims]))
+        assert got == pytest.approx(want, rel=0.12)
+        assert sims[0].hit_ratio == pytest.approx(caching.ttl_hit_ratio(probs, 100, ttl), abs=0.01)
+        shares.append(want)
+    assert shares == sorted(shares)
+    assert caching.ttl_stale_fraction(probs, 100, 0.0, 300.0) == 0.0
+
+
+def test_staleness_study_gives_one_figure_per_seed_beside_the_formula() -> None:
+    rows = caching.ttl_staleness_study(
+        (10, 40),
+        600.0,
+        n_keys=300,
+        duration_s=400.0,
+        rate_per_s=100,
+        seeds=(0, 1, 2),
+        progress=False,
+    )
+    assert [r.ttl_s for r in rows] == [10.0, 40.0]
+    for row in rows:
+        assert len(row.stale_fractions) == len(row.hit_ratios) == 3
+        assert len(set(row.stale_fractions)) > 1  # the seeds differ
+        assert 0 < row.max_staleness_s < row.ttl_s
+        assert np.mean(row.hit_ratios) == pytest.approx(row.formula_hit_ratio, abs=0.03)
+    assert rows[1].formula_stale_fraction > rows[0].formula_stale_fraction
+    with pytest.raises(ValueError, match="one seed"):
+        caching.ttl_staleness_study((10,), 600.0, seeds=())

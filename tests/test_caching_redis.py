@@ -56,6 +56,32 @@ def test_redis_round_trips_values(redis_cache: RedisCache) -> None:
     assert redis_cache.round_trips == 7  # pttl went round the cache
 
 
+def test_redis_leases_refuse_a_store_a_delete_overtook(redis_cache: RedisCache) -> None:
+    token = redis_cache.lease("a")
+    assert 0 < redis_cache.client.pttl(redis_cache.prefix + "~lease~a") <= 10_000
+    assert redis_cache.set_if_leased("a", {"v": 1}, token)
+    assert redis_cache.get("a") == {"v": 1}
+    assert 0 < redis_cache.client.pttl(redis_cache.prefix + "a") <= 30_000
+    assert not redis_cache.set_if_leased("a", {"v": 2}, token)  # used up
+    token = redis_cache.lease("a")
+    redis_cache.delete("a")  # the writer's invalidation revokes the reader's lease
+    assert not redis_cache.set_if_leased("a", {"v": 3}, token)
+    assert redis_cache.get("a") is MISS
+    origin = {"k": "old"}
+    cache: CacheAside
+
+    def load(key: str) -> str:
+        value = origin[key]
+        if value == "old":
+            origin[key] = "new"
+            cache.invalidate(key)
+        return value
+
+    cache = CacheAside(redis_cache, load, leases=True)
+    assert cache.get("k") == "old" and cache.stats.refused == 1
+    assert cache.get("k") == "new" and cache.get("k") == "new" and cache.stats.loads == 2
+
+
 def test_redis_json_serializer(redis_handle: RedisHandle) -> None:
     cache = RedisCache(redis_handle.client, prefix="test:json:", serializer="json")
     cache.set("k", {"a": [1, 2]})

@@ -22,6 +22,7 @@ from tradeoffs.labs.endpoint import (
     exercise,
     explain,
     has_recent_orders_index,
+    joined_user_json,
     make_engine,
     memory_backend,
     optimized_user_json,
@@ -33,7 +34,11 @@ from tradeoffs.labs.endpoint import (
     update_email,
 )
 from tradeoffs.labs.endpoint.cli import add_cli
+from tradeoffs.labs.endpoint.handlers import joined_rows
 from tradeoffs.labs.endpoint.load import _parse_stats, request_trace, results_table
+from tradeoffs.labs.endpoint.loading import compare_loading, loading_table
+from tradeoffs.labs.endpoint.races import invalidation_race, stampede
+from tradeoffs.labs.endpoint.tasks import AuditQueue
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +206,9 @@ def test_app_serves_errors_writes_and_stats(shop) -> None:
         assert client.get(f"/users/{uid}").json()["email"] == "new@x.org"  # invalidated
         app.state.lab.wait_idle()
         stats = client.get("/stats").json()
-        assert stats["cache"] == {"hits": 1, "misses": 3}
+        assert stats["cache"] == {
+            "hits": 1, "misses": 3, "loads": 3, "coalesced": 0, "refused": 0
+        }  # fmt: skip
         assert stats["queries_per_request"][:2] == [4, 0]
         assert client.post("/stats/reset").status_code == 200
         assert client.get("/stats").json()["requests"] == 0
@@ -210,6 +217,87 @@ def test_app_serves_errors_writes_and_stats(shop) -> None:
         AppConfig(cache="redis")
     with pytest.raises(ValueError, match="mode"):
         AppConfig(mode="fast")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="audit_queue"):
+        AppConfig(audit="queue", audit_queue="redis")
+
+
+def test_joined_loading_is_identical_in_2_queries_and_repeats_order_columns(shop) -> None:
+    path, summary = shop
+    engine = make_engine(sqlite_url(path), round_trip_ms=0)
+    heavy = summary.heavy_user_ids[0]
+    with QueryLog(engine) as log:
+        with Session(engine) as s1, Session(engine) as s2:
+            log.reset()
+            joined = joined_user_json(s1, heavy)
+            assert log.total == 2
+            assert joined == optimized_user_json(s2, heavy)
+        with Session(engine) as session:
+            rows, columns = joined_rows(session, heavy)
+            assert joined_user_json(session, 10**6) is None
+    n_items = sum(len(o["items"]) for o in joined["orders"])
+    assert rows == n_items > len(joined["orders"]) and columns == 12  # one row per item
+
+
+def test_compare_loading_counts_queries_rows_and_values(shop) -> None:
+    path, summary = shop
+    rows = compare_loading(sqlite_url(path), summary.heavy_user_ids[0], repeats=2)
+    by = {(r.strategy, r.round_trip_ms): r for r in rows}
+    assert set(by) == {(s, rt) for s in ("selectinload", "joinedload") for rt in (0.0, 3.0)}
+    sel, join = by["selectinload", 3.0], by["joinedload", 3.0]
+    assert (sel.queries, join.queries) == (4, 2)
+    assert join.rows < sel.rows and join.cells > sel.cells  # fewer rows, each one wider
+    assert sel.median_ms >= 4 * 3 and join.median_ms >= 2 * 3  # a sleep per round trip
+    assert "joinedload" in loading_table(rows)
+    with pytest.raises(ValueError, match="no user"):
+        compare_loading(sqlite_url(path), 10**6, round_trips_ms=(0.0,), repeats=1)
+
+
+def test_invalidation_race_happens_without_leases_and_not_with_them(shop) -> None:
+    """The race that commit-then-delete leaves open, made to happen deterministically: a
+    reader that loaded the old row stores it after the write's delete."""
+    path, summary = shop
+    engine = make_engine(sqlite_url(path), round_trip_ms=0)
+    uid = summary.heavy_user_ids[2]
+    plain = invalidation_race(engine, uid, leases=False)
+    assert plain.db_email == plain.new_email != plain.old_email
+    assert plain.racing_reader_got == plain.old_email  # it read before the commit
+    assert plain.next_read_got == plain.old_email and plain.stale  # ... and stored it after
+    assert plain.refused_stores == 0
+    leased = invalidation_race(engine, uid, leases=True)
+    assert leased.racing_reader_got == leased.old_email == plain.new_email
+    assert leased.next_read_got == leased.new_email == leased.db_email and not leased.stale
+    assert leased.refused_stores == 1
+
+
+def test_single_flight_turns_a_stampede_into_one_load(shop) -> None:
+    path, summary = shop
+    engine = make_engine(sqlite_url(path), round_trip_ms=2.0, jitter_ms=0.0)
+    herd = stampede(engine, summary.heavy_user_ids[0], coalesce=False, clients=12)
+    calm = stampede(engine, summary.heavy_user_ids[0], coalesce=True, clients=12)
+    assert herd.loads == 12 and herd.statements == 48 and herd.all_same
+    assert calm.loads == 1 and calm.statements == 4 and calm.all_same
+    assert calm.coalesced >= 1
+
+
+def test_audit_queue_writes_batches_off_the_request_path(shop) -> None:
+    path, summary = shop
+    engine = make_engine(sqlite_url(path), round_trip_ms=0)
+    app = create_app(engine, AppConfig(mode="optimized", audit="queue"))
+    state = app.state.lab
+    with serve(app) as server, httpx.Client(base_url=server.url) as client:
+        for _ in range(25):
+            assert client.get(f"/users/{summary.light_user_id}").status_code == 200
+        state.wait_idle()
+        served = client.get("/stats").json()["queries_per_request"]
+    state.close()  # drains the queue
+    snap = state.audit_queue.snapshot()
+    assert served == [4] * 25  # no audit statement on the request path
+    assert snap["rows"] == 25 and 1 <= snap["batches"] < 25 and not snap["errors"]
+    assert len(snap["lag_ms"]) == 25 and min(snap["lag_ms"]) >= 0
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM audit_log").scalar_one() >= 25
+    with pytest.raises(ValueError, match="batch_max"):
+        AuditQueue(lambda: Session(engine), batch_max=0)
 
 
 def test_request_trace_is_seeded_and_mixes_heavy_and_bad_requests() -> None:

@@ -87,6 +87,28 @@ def test_redis_cache_ttl_and_app_invalidation(redis_url: str, tmp_path) -> None:
         assert client.get(f"/users/{uid}").status_code == 200
         assert client.patch(f"/users/{uid}", json={"email": "r@x.org"}).status_code == 200
         assert client.get(f"/users/{uid}").json()["email"] == "r@x.org"
-        assert client.get("/stats").json()["cache"] == {"hits": 1, "misses": 2}
+        stats = client.get("/stats").json()["cache"]
+        assert (stats["hits"], stats["misses"], stats["refused"]) == (1, 2, 0)
     app.state.lab.cache.clear()
-    app.state.lab.queries.close()
+    app.state.lab.close()
+
+
+def test_redis_audit_queue_outlives_the_request(redis_url: str, tmp_path) -> None:  # noqa: F811
+    from tradeoffs.labs.endpoint import sqlite_url
+
+    url = sqlite_url(tmp_path / "shop.db")
+    shop = seed_database(make_engine(url, round_trip_ms=0), 100, seed=1)
+    engine = make_engine(url, round_trip_ms=0)
+    prefix = f"test:{uuid.uuid4().hex}:"
+    config = AppConfig(
+        mode="optimized", audit="queue", audit_queue="redis", redis_url=redis_url,
+        redis_prefix=prefix,
+    )  # fmt: skip
+    app = create_app(engine, config)
+    with serve(app) as server, httpx.Client(base_url=server.url) as client:
+        for _ in range(10):
+            assert client.get(f"/users/{shop.light_user_id}").status_code == 200
+    app.state.lab.close()
+    snap = app.state.lab.audit_queue.snapshot()
+    assert snap["transport"] == "redis" and snap["rows"] == 10 and not snap["errors"]
+    assert app.state.lab.audit_queue.pending() == 0

@@ -37,10 +37,18 @@ def test_costs_come_from_the_price_book() -> None:
     point = endpoint_tradeoff(ttl_s=60, rps=300)
     node = prices.CACHE_NODES[CACHE_NODE].cost_usd_per_hour
     db = prices.DATABASES[DB_INSTANCE].cost_usd_per_hour
-    assert point.cache_cost_usd == pytest.approx(node * prices.HOURS_PER_MONTH)
+    assert point.cache_cost_usd == pytest.approx(2 * node * prices.HOURS_PER_MONTH)  # + replica
     assert point.monthly_cost_usd == pytest.approx(
-        (node + point.db_instances * db) * prices.HOURS_PER_MONTH
+        (2 * node + point.db_instances * db) * prices.HOURS_PER_MONTH
     )
+    alone = endpoint_tradeoff(ttl_s=60, rps=300, cache_replicas=0)
+    assert alone.cache_cost_usd == pytest.approx(node * prices.HOURS_PER_MONTH)
+    busy = endpoint_tradeoff(ttl_s=60, rps=3_000)
+    # A cold cache sends every request to the database: the fleet that survives it is the
+    # one without a cache.
+    assert busy.cold_db_instances == endpoint_tradeoff(ttl_s=0, rps=3_000).db_instances
+    assert busy.cold_db_instances > busy.db_instances
+    assert busy.cold_safe_monthly_cost_usd > busy.monthly_cost_usd
 
 
 def test_tradeoff_cache_frees_database_capacity_at_high_traffic() -> None:

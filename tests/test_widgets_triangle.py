@@ -15,10 +15,13 @@ from tradeoffs.metrics import percentile
 from tradeoffs.prices import VCPU_HOUR_USD
 from tradeoffs.widgets.triangle import (
     TradeoffPoint,
+    compare_strategies,
     cost_usd_per_million_queries,
+    format_strategies,
     format_table,
     iron_triangle_panel,
     make_latency_dataset,
+    measure_histogram,
     measure_tradeoff,
     tradeoff_frontier,
     triangle_figure,
@@ -168,3 +171,36 @@ def test_p99_is_nearest_rank_like_unit_01(latencies_ms: np.ndarray) -> None:
     assert point.exact_ms == percentile(latencies_ms, 99)
     assert point.exact_ms in set(latencies_ms.tolist())
     assert point.estimate_ms == point.exact_ms and point.error_pct == 0.0
+
+
+def test_a_sample_is_drawn_at_random_positions_not_a_window() -> None:
+    """Sorted latencies make a contiguous window's p99 wildly wrong; random rows are not."""
+    ordered = np.sort(make_latency_dataset(N_ROWS, seed=2))
+    point = measure_tradeoff(ordered, 0.05, repeats=2, error_samples=20)
+    assert point.error_pct < 10, f"{point.error_pct:.1f}% error: the sample is not random"
+
+
+def test_histogram_kept_at_ingest_is_fast_to_ask_and_near_exact(
+    latencies_ms: np.ndarray, frontier: list[TradeoffPoint]
+) -> None:
+    hist = measure_histogram(latencies_ms, repeats=3)
+    assert hist.exact_ms == percentile(latencies_ms, 99)
+    assert hist.error_pct < 1.0  # two significant digits: buckets about 1% wide
+    assert hist.ingest_cpu_s_per_row > 0 and hist.query_cpu_s >= 0
+    assert hist.memory_bytes < 100_000 < N_ROWS * 8
+    scan, sample = frontier[-1], frontier[0]
+    rare = compare_strategies(scan, sample, hist, rows_per_query=N_ROWS)
+    often = compare_strategies(scan, sample, hist, rows_per_query=100)
+    assert [r.strategy for r in rare] == ["full scan", "0.5% sample", "histogram (2 digits)"]
+    # Asked rarely, the histogram's recording costs more than scanning (counts, not times:
+    # N_ROWS recordings against one partition of N_ROWS values); asked often, far less.
+    assert rare[2].cpu_ms_per_answer > often[2].cpu_ms_per_answer
+    assert rare[2].cpu_ms_per_answer == pytest.approx(
+        (hist.query_cpu_s + N_ROWS * hist.ingest_cpu_s_per_row) * 1e3
+    )
+    assert rare[0].error_pct == 0 and rare[0].cpu_ms_per_answer == scan.cpu_s * 1e3
+    assert len(format_strategies(rare).splitlines()) == 4
+    with pytest.raises(ValueError, match="full-scan"):
+        compare_strategies(sample, sample, hist, rows_per_query=10)
+    with pytest.raises(ValueError, match="significant_digits"):
+        measure_histogram(latencies_ms, significant_digits=7)

@@ -7,7 +7,8 @@ One idea a module:
   LRU/TTL caches in process, bounded, thread-safe) and :class:`RedisCache` (the same
   interface on a real Redis server); the endpoint lab caches its responses in either;
 * :mod:`.aside`: :class:`CacheAside`, the cache-aside pattern over any backend, with
-  invalidate-on-write or write-through, and request coalescing (single flight);
+  invalidate-on-write or write-through, request coalescing (single flight), and leases
+  (a store that an invalidation overtook is refused);
 * :mod:`.workloads`: the bounded Zipf law and seeded request traces (:func:`request_trace`);
 * :mod:`.simulation`: :func:`simulate_cache` replays a trace through a TTL/LRU cache with
   writes at the origin and counts hits, misses and stale answers;
@@ -28,9 +29,22 @@ here because the lessons reach Redis through this package.
 Units are in the names: ``ttl_s``, ``latency_ms``, ``cost_usd_per_hour``, ``object_kb``.
 """
 
-from tradeoffs.caching.analytic import che_characteristic_time, che_hit_ratio, ttl_hit_ratio
+from tradeoffs.caching.analytic import (
+    che_characteristic_time,
+    che_hit_ratio,
+    ttl_hit_ratio,
+    ttl_stale_fraction,
+)
 from tradeoffs.caching.aside import CacheAside, CacheStats, WritePolicy
-from tradeoffs.caching.backends import MISS, CacheBackend, LocalCache, RedisCache, Serializer
+from tradeoffs.caching.backends import (
+    LEASE_TTL_S,
+    MISS,
+    CacheBackend,
+    LeasingBackend,
+    LocalCache,
+    RedisCache,
+    Serializer,
+)
 from tradeoffs.caching.clocks import FakeClock
 from tradeoffs.caching.economics import (
     MEMORY_OVERHEAD,
@@ -44,7 +58,14 @@ from tradeoffs.caching.economics import (
 )
 from tradeoffs.caching.edge import EdgeEstimate, edge_model
 from tradeoffs.caching.measured import serialization_cost, time_backend_us
-from tradeoffs.caching.simulation import SimulationResult, request_latencies_ms, simulate_cache
+from tradeoffs.caching.simulation import (
+    SimulationResult,
+    StalenessRow,
+    request_latencies_ms,
+    simulate_cache,
+    simulate_ttl_staleness,
+    ttl_staleness_study,
+)
 from tradeoffs.caching.stampede import (
     ExpiryRun,
     StampedeResult,
@@ -52,7 +73,7 @@ from tradeoffs.caching.stampede import (
     simulate_expiry,
     xfetch_should_refresh,
 )
-from tradeoffs.caching.workloads import Trace, request_trace, zipf_probabilities
+from tradeoffs.caching.workloads import Trace, product_record, request_trace, zipf_probabilities
 from tradeoffs.servers import (
     REDIS_URL_ENV,
     RedisHandle,
@@ -63,6 +84,7 @@ from tradeoffs.servers import (
 )
 
 __all__ = [
+    "LEASE_TTL_S",
     "MEMORY_OVERHEAD",
     "MISS",
     "REDIS_URL_ENV",
@@ -74,12 +96,14 @@ __all__ = [
     "EdgeEstimate",
     "ExpiryRun",
     "FakeClock",
+    "LeasingBackend",
     "LocalCache",
     "RedisCache",
     "RedisHandle",
     "RedisUnavailable",
     "Serializer",
     "SimulationResult",
+    "StalenessRow",
     "StampedeResult",
     "Trace",
     "WritePolicy",
@@ -92,16 +116,20 @@ __all__ = [
     "evaluate_config",
     "free_port",
     "open_redis",
+    "product_record",
     "origin_cost_usd_per_million",
     "request_latencies_ms",
     "request_trace",
     "run_stampede",
     "serialization_cost",
     "simulate_cache",
+    "simulate_ttl_staleness",
     "simulate_expiry",
     "start_redis_server",
     "time_backend_us",
     "ttl_hit_ratio",
+    "ttl_staleness_study",
+    "ttl_stale_fraction",
     "xfetch_should_refresh",
     "zipf_probabilities",
 ]

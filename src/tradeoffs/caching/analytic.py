@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 from tradeoffs._validate import non_negative as _non_negative
 from tradeoffs._validate import positive as _positive
 
-__all__ = ["che_characteristic_time", "che_hit_ratio", "ttl_hit_ratio"]
+__all__ = ["che_characteristic_time", "che_hit_ratio", "ttl_hit_ratio", "ttl_stale_fraction"]
 
 
 def che_characteristic_time(probabilities: ArrayLike, cache_size: float) -> float:
@@ -71,3 +71,24 @@ def ttl_hit_ratio(probabilities: ArrayLike, rate_per_s: float, ttl_s: float) -> 
     ttl = _non_negative(ttl_s, "ttl_s")
     lam_t = p * rate * ttl
     return float(np.sum(p * lam_t / (1.0 + lam_t)))
+
+
+def ttl_stale_fraction(
+    probabilities: ArrayLike, rate_per_s: float, ttl_s: float, write_interval_s: float
+) -> float:
+    """Steady-state share of requests answered stale by an unbounded TTL cache, with
+    Poisson requests at ``rate_per_s`` (key popularities ``probabilities``) and each key
+    changed at the origin at Poisson times, on average once per ``write_interval_s``.
+
+    A miss fills the entry; the λT hits of its TTL window T follow, and the hit at time t
+    after the fill is stale if the origin changed since, with probability 1 - e^(-μt) for a
+    change rate μ. So a key's window holds λ(T - (1 - e^(-μT))/μ) stale hits among 1 + λT
+    requests; the share is their ratio, weighted by each key's share of the requests.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    rate = _positive(rate_per_s, "rate_per_s")
+    ttl = _non_negative(ttl_s, "ttl_s")
+    mu = 1.0 / _positive(write_interval_s, "write_interval_s")
+    lam = p * rate
+    stale_hits = lam * (ttl - (1.0 - np.exp(-mu * ttl)) / mu)
+    return float(np.sum(p * stale_hits / (1.0 + lam * ttl)))

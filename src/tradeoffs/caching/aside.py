@@ -1,5 +1,6 @@
 """The cache-aside pattern over any backend: read through, invalidate-on-write or
-write-through, and request coalescing (single flight) against stampedes."""
+write-through, request coalescing (single flight) against stampedes, and leases against
+stale sets."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ __all__ = ["CacheAside", "CacheStats", "WritePolicy"]
 @dataclass
 class CacheStats(HitRatio):
     """Counts of one :class:`CacheAside`: lookups that hit, missed, loaded from the origin,
-    or waited for another caller's load (coalesced)."""
+    or waited for another caller's load (coalesced), and loaded values that were not
+    stored because an invalidation overtook them (refused: a lease at work)."""
 
     hits: int = 0
     misses: int = 0
     loads: int = 0
     coalesced: int = 0
+    refused: int = 0
 
 
 class _Flight:
@@ -47,7 +50,15 @@ class CacheAside:
     value in the cache (``"write-through"``). With ``coalesce=True``, concurrent misses on one
     key share a single origin call (single flight): the first caller loads, the others wait
     for its result; different keys still load in parallel. ``cache_none=False`` returns a
-    None from the origin (e.g. an unknown id) without caching it. Thread-safe.
+    None from the origin (e.g. an unknown id) without caching it.
+
+    With ``leases=True`` (the backend must have ``lease`` and ``set_if_leased``, as both of
+    the course's backends do) a miss takes a lease before it calls ``load``, and the value
+    is stored only if no ``invalidate`` (or ``write``) of the key came in between: a reader
+    that read the origin just before a write committed cannot put the old value back after
+    the write's invalidation (see :mod:`.backends`). Without leases that race leaves a
+    stale entry for a whole TTL, whatever the order of commit and invalidation.
+    Thread-safe.
     """
 
     def __init__(
@@ -59,6 +70,7 @@ class CacheAside:
         write_policy: WritePolicy = "invalidate",
         coalesce: bool = False,
         cache_none: bool = True,
+        leases: bool = False,
     ) -> None:
         one_of(write_policy, ("invalidate", "write-through"), "write_policy")
         function(load, "load (key -> value)")
@@ -68,6 +80,15 @@ class CacheAside:
         self.write_policy = write_policy
         self.coalesce = bool(coalesce)
         self.cache_none = bool(cache_none)
+        self.leases = bool(leases)
+        if self.leases and not (
+            callable(getattr(backend, "lease", None))
+            and callable(getattr(backend, "set_if_leased", None))
+        ):
+            raise TypeError(
+                f"leases=True needs a backend with lease() and set_if_leased(); "
+                f"{type(backend).__name__} has none"
+            )
         self.stats = CacheStats()
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
@@ -111,10 +132,16 @@ class CacheAside:
             flight.done.set()
 
     def _load_and_store(self, key: str) -> Any:
+        # The lease is taken before the origin is read: an invalidation after this point
+        # revokes it, whatever the origin returned.
+        token = self.backend.lease(key) if self.leases else None  # type: ignore[attr-defined]
         self._count("loads")
         value = self.load(key)
         if value is not None or self.cache_none:
-            self.backend.set(key, value)
+            if token is None:
+                self.backend.set(key, value)
+            elif not self.backend.set_if_leased(key, value, token):  # type: ignore[attr-defined]
+                self._count("refused")
         return value
 
     def clear(self) -> None:

@@ -5,19 +5,29 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from tqdm.auto import tqdm
 
 from tradeoffs._validate import count as _count
 from tradeoffs._validate import fraction as _fraction
 from tradeoffs._validate import non_negative as _non_negative
 from tradeoffs._validate import positive as _positive
 from tradeoffs.caching._counts import HitRatio
-from tradeoffs.caching.workloads import Trace
+from tradeoffs.caching.analytic import ttl_hit_ratio, ttl_stale_fraction
+from tradeoffs.caching.workloads import Trace, request_trace, zipf_probabilities
 
-__all__ = ["SimulationResult", "request_latencies_ms", "simulate_cache"]
+__all__ = [
+    "SimulationResult",
+    "StalenessRow",
+    "request_latencies_ms",
+    "simulate_cache",
+    "simulate_ttl_staleness",
+    "ttl_staleness_study",
+]
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,155 @@ def simulate_cache(
         staleness_s=np.asarray(ages, dtype=np.float64),
         duration_s=float(times[-1] - t0),
     )
+
+
+def simulate_ttl_staleness(
+    trace: Trace,
+    ttl_s: float,
+    write_interval_s: float,
+    *,
+    warmup_fraction: float = 0.2,
+    seed: int = 0,
+) -> SimulationResult:
+    """:func:`simulate_cache` for an unbounded TTL cache (``cache_size`` at least the
+    number of keys, so nothing is evicted), in numpy: the same counts, request by request
+    (tests hold the two to each other), fast enough for traces that span many TTLs. Writes
+    as in :func:`simulate_cache` (the same ``seed`` gives the same writes).
+
+    Each round advances every key by one fill: a miss at time t fills the entry, the key's
+    requests before t + ``ttl_s`` are hits, those from the key's first change after t on are
+    stale, and the key's next request after the window is its next miss. The rounds number
+    about ``trace.duration_s / ttl_s``, each over all keys at once."""
+    ttl = _positive(ttl_s, "ttl_s")
+    _positive(write_interval_s, "write_interval_s")
+    warm = _fraction(warmup_fraction, "warmup_fraction")
+    n = len(trace)
+    if n == 0:
+        raise ValueError("the trace is empty")
+    w_times, w_keys = _write_events(
+        trace.n_keys, trace.duration_s, write_interval_s, np.random.default_rng(seed)
+    )
+    start = int(n * warm)
+    # Requests (and writes) sorted by key, then time, as one increasing array: key * span
+    # + time, with span a power of two beyond every time, so searches stay inside a key.
+    span = 2.0 ** math.ceil(math.log2(trace.duration_s + ttl + 2.0))
+    order = np.argsort(trace.keys, kind="stable")
+    t = trace.times_s[order]
+    k = trace.keys[order].astype(np.float64) * span
+    flat = k + t
+    bounds = np.searchsorted(trace.keys[order], np.arange(trace.n_keys + 1))
+    w_order = np.lexsort((w_times, w_keys))
+    wt = w_times[w_order]
+    w_flat = w_keys[w_order].astype(np.float64) * span + wt
+    hit_edges = np.zeros(n + 1, dtype=np.int64)
+    stale_edges = np.zeros(n + 1, dtype=np.int64)
+    stale_from = np.full(n, np.nan)
+    pos = bounds[:-1][np.diff(bounds) > 0]
+    seg_end = bounds[1:][np.diff(bounds) > 0]
+    while pos.size:
+        fill = t[pos]
+        end = np.searchsorted(flat, k[pos] + fill + ttl, side="left")  # hits: t < fill + T
+        has_hits = end > pos + 1
+        np.add.at(hit_edges, pos[has_hits] + 1, 1)
+        np.add.at(hit_edges, end[has_hits], -1)
+        w = np.searchsorted(w_flat, k[pos] + fill, side="right")  # first change after fill
+        same_key = w < wt.size
+        same_key[same_key] = np.floor(w_flat[w[same_key]] / span) * span == k[pos][same_key]
+        sel = has_hits & same_key
+        first = np.searchsorted(flat, k[pos[sel]] + wt[w[sel]], side="left")
+        first = np.maximum(first, pos[sel] + 1)
+        stale_end = end[sel]
+        some = first < stale_end
+        np.add.at(stale_edges, first[some], 1)
+        np.add.at(stale_edges, stale_end[some], -1)
+        stale_from[first[some]] = wt[w[sel][some]]
+        pos = np.maximum(end, pos + 1)
+        keep = pos < seg_end
+        pos, seg_end = pos[keep], seg_end[keep]
+    hit_sorted = np.cumsum(hit_edges[:-1]) > 0
+    stale_sorted = np.cumsum(stale_edges[:-1]) > 0
+    # Within a stale run, the change it follows is the one recorded at the run's start.
+    idx = np.where(np.isnan(stale_from), 0, np.arange(n))
+    since = stale_from[np.maximum.accumulate(idx)]
+    hit = np.empty(n, dtype=bool)
+    stale = np.empty(n, dtype=bool)
+    age = np.zeros(n, dtype=np.float64)
+    hit[order] = hit_sorted
+    stale[order] = stale_sorted
+    age[order] = np.where(stale_sorted, t - since, 0.0)
+    counted = slice(start, n)
+    t0 = float(trace.times_s[start - 1]) if start > 0 else 0.0
+    # The writes simulate_cache applies while counting: after the warm-up's last request,
+    # up to the last request.
+    after = w_times > t0 if start > 0 else np.ones(w_times.size, dtype=bool)
+    n_writes = int(np.sum(after & (w_times <= trace.times_s[-1])))
+    counted_hit, counted_stale = hit[counted], stale[counted]
+    hits = int(counted_hit.sum())
+    return SimulationResult(
+        cache_size=int(trace.n_keys),
+        ttl_s=float(ttl),
+        hits=hits,
+        misses=int(counted_hit.size - hits),
+        stale_hits=int(counted_stale.sum()),
+        writes=n_writes,
+        hit=counted_hit,
+        stale=counted_stale,
+        staleness_s=age[counted][counted_stale],
+        duration_s=float(trace.times_s[-1] - t0),
+    )
+
+
+@dataclass(frozen=True)
+class StalenessRow:
+    """One TTL of :func:`ttl_staleness_study`: the simulated figures, one per seed, beside
+    the steady-state formulas (:func:`ttl_stale_fraction`, :func:`ttl_hit_ratio`)."""
+
+    ttl_s: float
+    stale_fractions: tuple[float, ...]
+    hit_ratios: tuple[float, ...]
+    origin_reads_per_s: tuple[float, ...]
+    max_staleness_s: float
+    formula_stale_fraction: float
+    formula_hit_ratio: float
+
+
+def ttl_staleness_study(
+    ttls_s: Sequence[float],
+    write_interval_s: float,
+    *,
+    n_keys: int = 5_000,
+    skew: float = 0.9,
+    rate_per_s: float = 400.0,
+    duration_s: float = 3_600.0,
+    seeds: Sequence[int] = (0, 1, 2, 3),
+    progress: bool = True,
+) -> list[StalenessRow]:
+    """Stale share, hit ratio and origin load of an unbounded TTL cache for each TTL in
+    ``ttls_s``, over ``duration_s`` seconds of Zipf(``skew``) requests at ``rate_per_s``
+    (many TTLs long), once per seed (a trace and writes of its own), with each key changed
+    at the origin on average once per ``write_interval_s``. The spread over seeds shows how
+    much one run can be trusted; the formulas give the expectation."""
+    if not ttls_s or not seeds:
+        raise ValueError("give at least one TTL and one seed")
+    n = _count(round(rate_per_s * _positive(duration_s, "duration_s")), "requests", minimum=1)
+    probs = zipf_probabilities(n_keys, skew)
+    sims: dict[float, list[SimulationResult]] = {float(t): [] for t in ttls_s}
+    for seed in tqdm(list(seeds), desc="seeds", disable=not progress):
+        trace = request_trace(n, n_keys, skew=skew, rate_per_s=rate_per_s, seed=seed)
+        for ttl in sims:
+            sims[ttl].append(simulate_ttl_staleness(trace, ttl, write_interval_s, seed=seed))
+    return [
+        StalenessRow(
+            ttl_s=ttl,
+            stale_fractions=tuple(r.stale_fraction for r in runs),
+            hit_ratios=tuple(r.hit_ratio for r in runs),
+            origin_reads_per_s=tuple(r.origin_reads_per_s for r in runs),
+            max_staleness_s=max(r.max_staleness_s for r in runs),
+            formula_stale_fraction=ttl_stale_fraction(probs, rate_per_s, ttl, write_interval_s),
+            formula_hit_ratio=ttl_hit_ratio(probs, rate_per_s, ttl),
+        )
+        for ttl, runs in sims.items()
+    ]
 
 
 def request_latencies_ms(

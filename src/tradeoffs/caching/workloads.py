@@ -15,7 +15,63 @@ from tradeoffs._validate import count as _count
 from tradeoffs._validate import non_negative as _non_negative
 from tradeoffs._validate import positive as _positive
 
-__all__ = ["Trace", "request_trace", "zipf_probabilities"]
+__all__ = ["Trace", "product_record", "request_trace", "zipf_probabilities"]
+
+_WORDS = (
+    "solid",
+    "quick",
+    "quiet",
+    "heavy",
+    "light",
+    "bright",
+    "warm",
+    "sturdy",
+    "compact",
+    "loud",
+    "smooth",
+    "fragile",
+    "pricey",
+    "cheap",
+    "elegant",
+    "bulky",
+    "reliable",
+    "flimsy",
+    "great",
+    "poor",
+    "fast",
+    "slow",
+    "easy",
+    "hard",
+    "clean",
+    "noisy",
+    "fine",
+    "broke",
+    "works",
+    "returned",
+    "again",
+    "daily",
+    "coffee",
+    "milk",
+    "steam",
+    "grinder",
+    "cup",
+    "taste",
+    "crema",
+    "handle",
+    "lid",
+    "water",
+    "tank",
+    "filter",
+    "button",
+    "screen",
+    "box",
+    "manual",
+    "delivery",
+    "support",
+    "replaced",
+    "month",
+    "week",
+)
 
 
 def zipf_probabilities(n_keys: int, skew: float) -> NDArray[np.float64]:
@@ -67,3 +123,31 @@ def request_trace(
     keys = rng.choice(probs.size, size=n, p=probs).astype(np.int64)
     times = np.cumsum(rng.exponential(1.0 / rate, size=n))
     return Trace(times_s=times, keys=keys, n_keys=int(n_keys), skew=float(skew))
+
+
+def product_record(product_id: int, *, n_reviews: int = 20, seed: int = 0) -> dict[str, object]:
+    """A seeded, realistic product page to cache: a name, price, stock, tags and
+    ``n_reviews`` reviews whose texts, dates and authors all differ (as real ones do), so
+    that serialization sizes are not flattered by repeated strings."""
+    rng = np.random.default_rng([int(product_id), int(seed)])
+    words = np.array(_WORDS)
+
+    def text(n: int) -> str:
+        return " ".join(words[rng.integers(0, words.size, n)].tolist())
+
+    return {
+        "id": int(product_id),
+        "name": text(3).title(),
+        "price_usd": round(float(rng.uniform(5, 900)), 2),
+        "stock": int(rng.integers(0, 500)),
+        "tags": sorted(set(words[rng.integers(0, words.size, 8)].tolist())),
+        "reviews": [
+            {
+                "user_id": int(rng.integers(1, 10**6)),
+                "stars": int(rng.integers(1, 6)),
+                "date": f"2025-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}",
+                "text": text(int(rng.integers(8, 40))),
+            }
+            for _ in range(int(n_reviews))
+        ],
+    }

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import prometheus_client
 from numpy.typing import ArrayLike, NDArray
 
 from tradeoffs._validate import percentile_q
@@ -14,8 +15,12 @@ from tradeoffs._validate import samples as as_samples
 __all__ = ["PROMETHEUS_DEFAULT_BUCKETS_S", "bucket_counts", "bucket_quantile"]
 
 
-PROMETHEUS_DEFAULT_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-"""The default bucket upper bounds (seconds) of the Prometheus client libraries."""
+PROMETHEUS_DEFAULT_BUCKETS_S: tuple[float, ...] = tuple(
+    float(b) for b in prometheus_client.Histogram.DEFAULT_BUCKETS if not math.isinf(b)
+)
+"""The finite default bucket upper bounds (seconds) of Python's ``prometheus_client``
+(``Histogram.DEFAULT_BUCKETS``, read from the installed library): 5 ms to 10 s. The Go
+client's defaults differ (no 75 ms, 750 ms or 7.5 s edges)."""
 
 
 def bucket_counts(values: ArrayLike, upper_bounds: Sequence[float]) -> NDArray[np.int64]:

@@ -13,6 +13,8 @@ module:
 * :mod:`.lines`: line_profiler, returned as text and per-line stats;
 * :mod:`.memory`: tracemalloc (peak vs retained, top sites) and memory_profiler (RSS);
 * :mod:`.overhead`: a sampling profiler, and each tool's overhead as a ratio;
+* :mod:`.external`: memray (every allocation, the peak and who held it) and py-spy
+  (sampling from outside the process), where they are installed;
 * :mod:`.trace`: a Chrome trace event file of one run.
 
 Figures of these results (icicle, Pareto, timeline) live in :mod:`tradeoffs.widgets.profiling`:
@@ -30,6 +32,14 @@ from tradeoffs.profiling.cprofile import (
     profile_call,
     stats_text,
     top_function,
+)
+from tradeoffs.profiling.external import (
+    MemrayRun,
+    MemraySite,
+    SpyRun,
+    ToolUnavailable,
+    memray_peak,
+    py_spy_record,
 )
 from tradeoffs.profiling.icicle import IcicleBox, icicle_boxes
 from tradeoffs.profiling.lines import LineProfileRun, LineStat, line_profile
@@ -58,10 +68,14 @@ __all__ = [
     "LineProfileRun",
     "LineStat",
     "MemoryRun",
+    "MemrayRun",
+    "MemraySite",
     "Overhead",
     "ParetoRow",
     "ProfileRun",
+    "SpyRun",
     "TimingStats",
+    "ToolUnavailable",
     "TraceRun",
     "amdahl_limit",
     "amdahl_speedup",
@@ -73,9 +87,11 @@ __all__ = [
     "icicle_boxes",
     "line_profile",
     "memory_line_profile",
+    "memray_peak",
     "pareto_table",
     "profile_call",
     "profiler_overhead",
+    "py_spy_record",
     "rss_peak_mib",
     "sampling_profile",
     "stats_text",

@@ -57,6 +57,8 @@ class EndpointTradeoff:
     monthly_cost_usd: float
     cache_cost_usd: float
     max_staleness_s: float
+    cold_db_instances: int
+    cold_safe_monthly_cost_usd: float
 
 
 def endpoint_tradeoff(
@@ -74,16 +76,24 @@ def endpoint_tradeoff(
     seed: int = 0,
     cache_node: str = CACHE_NODE,
     db_instance: str = DB_INSTANCE,
+    cache_replicas: int = 1,
 ) -> EndpointTradeoff:
     """Simulate the optimised endpoint with a response cache (``ttl_s=0``: no cache).
 
     Each miss holds one of ``pool_size`` connections for ``queries_per_miss`` round trips
     (``round_trip_ms`` each, plus exponential jitter of mean 1 ms) and ``cpu_ms``; the
     database fleet (``db_instance`` machines) is sized to serve the misses' queries at 60%
-    of each one's capacity; a cache (``cache_node``) is paid for whenever ``ttl_s > 0``.
-    A pool too small for the miss rate saturates: latency then grows with the run length.
+    of each one's capacity; a cache (``cache_node``, plus ``cache_replicas`` replicas of
+    it for failover) is paid for whenever ``ttl_s > 0``. A pool too small for the miss
+    rate saturates: latency then grows with the run length.
+
+    What the warm-cache sizing leaves out: when the cache is cold (a restart, a failover to
+    an empty replica, a flush) every request misses. ``cold_db_instances`` is the fleet that
+    absorbs that at the same 60%, and ``cold_safe_monthly_cost_usd`` the bill with it: the
+    price of a cache whose failure does not take the database down with it.
     """
     count(pool_size, "pool_size")
+    count(cache_replicas, "cache_replicas", minimum=0)
     non_negative(round_trip_ms, "round_trip_ms")
     positive(rps, "rps")
     count(n_requests, "n_requests", minimum=100)
@@ -103,8 +113,11 @@ def endpoint_tradeoff(
     miss_rps = rps * (1 - hit)
     db_qps = miss_rps * queries_per_miss
     utilisation = miss_rps * float(service_ms.mean()) / 1000 / pool_size
-    instances = max(1, math.ceil(db_qps / (db.capacity_qps * DB_TARGET_UTILISATION)))
-    cache_cost = node.cost_usd_per_hour * prices.HOURS_PER_MONTH if ttl_s > 0 else 0.0
+    per_instance_qps = db.capacity_qps * DB_TARGET_UTILISATION
+    instances = max(1, math.ceil(db_qps / per_instance_qps))
+    cold = max(1, math.ceil(rps * queries_per_miss / per_instance_qps))
+    nodes = 1 + cache_replicas if ttl_s > 0 else 0
+    cache_cost = nodes * node.cost_usd_per_hour * prices.HOURS_PER_MONTH
     db_cost = instances * db.cost_usd_per_hour * prices.HOURS_PER_MONTH
     return EndpointTradeoff(
         hit_ratio=hit,
@@ -117,6 +130,9 @@ def endpoint_tradeoff(
         monthly_cost_usd=db_cost + cache_cost,
         cache_cost_usd=cache_cost,
         max_staleness_s=float(ttl_s),
+        cold_db_instances=cold,
+        cold_safe_monthly_cost_usd=cold * db.cost_usd_per_hour * prices.HOURS_PER_MONTH
+        + cache_cost,
     )
 
 
@@ -133,7 +149,12 @@ def plot_endpoint_tradeoff(point: EndpointTradeoff, axes: tuple[Axes, Axes]) -> 
         f"hit ratio {point.hit_ratio:.0%}, pool busy {min(point.pool_utilisation, 9.99):.0%}{sat}"
     )
     db = point.monthly_cost_usd - point.cache_cost_usd
-    ax2.bar(["database", "cache"], [db, point.cache_cost_usd], color=["0.5", "tab:green"])
+    cold_db = point.cold_safe_monthly_cost_usd - point.cache_cost_usd
+    ax2.bar(
+        ["database\n(warm cache)", "cache\n(+ replica)", "database sized\nfor a cold cache"],
+        [db, point.cache_cost_usd, cold_db],
+        color=["0.5", "tab:green", "0.8"],
+    )
     ax2.set_ylabel("USD per month")
     ax2.set_title(
         f"${point.monthly_cost_usd:,.0f}/month, {point.db_qps:,.0f} DB queries/s, "

@@ -11,45 +11,83 @@ from matplotlib.axes import Axes
 
 from tradeoffs.labs.endpoint.capacity import CapacityRun
 from tradeoffs.labs.endpoint.load import StageResult
+from tradeoffs.labs.endpoint.summary import percentile_over_time
 
-__all__ = ["plot_capacity", "plot_latency_spectrum", "plot_stages"]
+__all__ = ["plot_capacity", "plot_latency_spectrum", "plot_over_time", "plot_stages"]
 
 
 def plot_stages(results: Sequence[StageResult], ax: Axes) -> None:
-    """Grouped bars of the server-side p50/p95/p99 per stage, on a log axis, with the
-    client-side p99's confidence interval as an error bar over the p99 bar."""
-    names = [r.stage.name for r in results]
-    x = np.arange(len(results))
-    for k, (q, color) in enumerate(((50, "tab:blue"), (95, "tab:orange"), (99, "tab:red"))):
-        values = [getattr(r.server, f"p{q}_ms") for r in results]
-        bars = ax.bar(x + (k - 1) * 0.27, values, 0.27, label=f"service time p{q}", color=color)
-        ax.bar_label(
-            bars,
-            labels=[f"{v:,.0f}" if v >= 10 else f"{v:.1f}" for v in values],
-            fontsize="x-small",
-            padding=1,
-        )
-    p99 = np.array([r.client.p99_ms for r in results])
-    err = np.array(
-        [
-            [r.client.p99_ms - r.client.p99_low_ms, r.client.p99_high_ms - r.client.p99_ms]
-            for r in results
-        ]
-    ).T
-    ax.errorbar(
-        x + 0.27,
-        p99,
-        yerr=err,
-        fmt="D",
-        color="black",
-        ms=4,
-        capsize=3,
-        label="response time p99 (client), 95% CI",
-    )
-    ax.set_xticks(x, names)
+    """Per stage, grouped bars of the client's response-time p50/p95/p99 for each load
+    generator that ran it (closed loop hatched), on a log axis, with the p99's 95% interval
+    as an error bar and the server's service-time p99 as a black tick."""
+    names: list[str] = []
+    for r in results:
+        if r.stage.name not in names:
+            names.append(r.stage.name)
+    gens = sorted({r.generator for r in results}, key=lambda g: g != "locust")
+    width = 0.8 / (3 * len(gens))
+    colors = {50: "tab:blue", 95: "tab:orange", 99: "tab:red"}
+    loop = {"locust": "closed loop (Locust)", "k6": "open loop (k6)"}
+    for r in results:
+        x0 = names.index(r.stage.name) - 0.4
+        g = gens.index(r.generator)
+        for k, q in enumerate((50, 95, 99)):
+            x = x0 + (3 * g + k + 0.5) * width
+            value = getattr(r.client, f"p{q}_ms")
+            label = f"p{q}, {loop.get(r.generator, r.generator)}"
+            ax.bar(
+                x,
+                value,
+                width,
+                color=colors[q],
+                hatch="//" if r.generator == "locust" else None,
+                edgecolor="white",
+                label=label if r is _first(results, r.generator) else None,
+            )
+            if q == 99:
+                err = [[value - r.client.p99_low_ms], [r.client.p99_high_ms - value]]
+                ax.errorbar(x, value, yerr=err, fmt="none", color="black", capsize=2, lw=1)
+                ax.plot(
+                    x,
+                    r.server.p99_ms,
+                    "_",
+                    color="black",
+                    ms=9,
+                    mew=2,
+                    label="service time p99 (server)" if r is results[0] else None,
+                )
+                ax.annotate(
+                    f"{value:,.0f}",
+                    (x, r.client.p99_high_ms),
+                    textcoords="offset points",
+                    xytext=(0, 2),
+                    ha="center",
+                    fontsize="xx-small",
+                )
+    ax.set_xticks(range(len(names)), names)
     ax.set_yscale("log")
-    ax.set_ylabel("latency (ms, log scale)")
-    ax.set_title("GET /users/{id}: latency percentiles per stage under the same load")
+    ax.set_ylabel("response time at the client (ms, log scale)")
+    ax.set_title("GET /users/{id} per stage under the same offered load (error bars: p99's 95% CI)")
+    ax.legend(fontsize="x-small", ncol=2)
+
+
+def _first(results: Sequence[StageResult], generator: str) -> StageResult | None:
+    return next((r for r in results if r.generator == generator), None)
+
+
+def plot_over_time(
+    runs: dict[str, StageResult], ax: Axes, *, window_s: float = 1.0, q: float = 99.0
+) -> None:
+    """The client-side ``q``-th percentile per window of ``window_s`` seconds, one line per
+    open-loop run (those have completion times), e.g. a cold cache against a warm one."""
+    for label, r in runs.items():
+        starts, values, _ = percentile_over_time(
+            r.client_finished_s, r.client_latencies_ms, window_s=window_s, q=q
+        )
+        ax.plot(starts + window_s / 2, values, "o-", ms=3, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("time into the run (s)")
+    ax.set_ylabel(f"p{q:g} of each {window_s:g} s window (ms, log)")
     ax.legend(fontsize="small")
 
 

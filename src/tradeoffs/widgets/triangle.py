@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import ipywidgets as widgets
 import numpy as np
+from hdrh.histogram import HdrHistogram
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -35,11 +36,16 @@ from tradeoffs.profiling import time_calls
 
 __all__ = [
     "DEFAULT_FRACTIONS",
+    "HistogramPoint",
+    "StrategyRow",
     "TradeoffPoint",
+    "compare_strategies",
     "cost_usd_per_million_queries",
+    "format_strategies",
     "format_table",
     "iron_triangle_panel",
     "make_latency_dataset",
+    "measure_histogram",
     "measure_tradeoff",
     "tradeoff_frontier",
     "triangle_figure",
@@ -57,7 +63,6 @@ def make_latency_dataset(n_rows: int = 1_000_000, seed: int = 0) -> np.ndarray:
 
     Most requests take the fast path (log-normal, median 40 ms); 2% take a slow
     path (a cache miss: log-normal, median 400 ms), which is what a p99 sees.
-    Rows are independent draws, so any contiguous window is a random sample.
 
     Returns a 1-D float64 array of latencies in ms. Same ``seed``, same array.
     """
@@ -143,16 +148,17 @@ def measure_tradeoff(
 ) -> TradeoffPoint:
     """Measure latency, cost and error of estimating a percentile from a sample.
 
-    A sample is a random contiguous window of ``round(fraction * len(latencies_ms))``
-    rows (the rows are independent draws, so a window is a random sample). Each
-    of ``repeats`` timed runs computes one window's nearest-rank ``percentile``
-    (:func:`tradeoffs.metrics.percentile`), timed by :func:`tradeoffs.profiling.time_calls`
-    (wall and CPU time) after one untimed warm-up run; latency and CPU time are the
-    medians. The error is the RMS relative error, against the
-    percentile of all rows, of the estimates from up to ``error_samples``
-    windows (fewer for large fractions, so that at most four times the dataset
-    is read per point; never fewer than 8). ``fraction=1`` reads every row and
-    returns the exact answer with ``error_pct == 0``.
+    A sample is ``round(fraction * len(latencies_ms))`` rows drawn at random
+    positions (uniformly, with replacement, as a bootstrap draws them; never a
+    contiguous window, which real logs would fill with one period's traffic). Each
+    of ``repeats`` timed runs draws its positions, gathers the rows and computes
+    their nearest-rank ``percentile`` (:func:`tradeoffs.metrics.percentile`), timed
+    by :func:`tradeoffs.profiling.time_calls` (wall and CPU time) after one untimed
+    warm-up run; latency and CPU time are the medians. The error is the RMS
+    relative error, against the percentile of all rows, of the estimates from up
+    to ``error_samples`` samples (fewer for large fractions, so that at most four
+    times the dataset is read per point; never fewer than 8). ``fraction=1``
+    reads every row and returns the exact answer with ``error_pct == 0``.
 
     Returns a :class:`TradeoffPoint` (times in ms and s, cost in USD per million
     queries, error in percent). Raises ``ValueError`` for a fraction outside
@@ -167,18 +173,20 @@ def measure_tradeoff(
     percentile_q(percentile, "percentile")
     non_negative(price_usd_per_vcpu_hour, "price_usd_per_vcpu_hour")
 
-    def p_of(start: int) -> float:
-        return nearest_rank_percentile(data[start : start + sample_rows], percentile)
+    full = sample_rows == n_rows
+
+    def p_of(draw_seed: int) -> float:
+        if full:
+            return nearest_rank_percentile(data, percentile)
+        rows = np.random.default_rng([seed, draw_seed]).integers(0, n_rows, size=sample_rows)
+        return nearest_rank_percentile(data[rows], percentile)
 
     exact_ms = nearest_rank_percentile(data, percentile)
-    rng = np.random.default_rng(seed)
-    starts = rng.integers(0, n_rows - sample_rows + 1, size=repeats)
-    times = time_calls(lambda i: p_of(int(starts[i])), repeats, warmup=1)
+    times = time_calls(p_of, repeats, warmup=1)
 
-    # At fraction 1 every window is the whole dataset: one sample says it all.
-    n_error = 1 if sample_rows == n_rows else max(8, min(error_samples, 4 * n_rows // sample_rows))
-    error_starts = rng.integers(0, n_rows - sample_rows + 1, size=n_error)
-    error_estimates_ms = [p_of(int(start)) for start in error_starts]
+    # At fraction 1 every query reads the whole dataset: one run says it all.
+    n_error = 1 if full else max(8, min(error_samples, 4 * n_rows // sample_rows))
+    error_estimates_ms = [p_of(repeats + i) for i in range(n_error)]
     relative = (np.asarray(error_estimates_ms) - exact_ms) / exact_ms
     error_pct = float(np.sqrt(np.mean(relative**2)) * 100.0)
     median_cpu_s = times.median_cpu_s
@@ -191,7 +199,7 @@ def measure_tradeoff(
         cost_usd_per_million_queries=cost_usd_per_million_queries(
             median_cpu_s, price_usd_per_vcpu_hour
         ),
-        estimate_ms=p_of(int(starts[0])),
+        estimate_ms=p_of(0),
         exact_ms=exact_ms,
         error_pct=error_pct,
         error_samples=n_error,
@@ -393,3 +401,157 @@ def iron_triangle_panel(
         "(measured on this machine)"
     )
     return widgets.VBox([title, widgets.HBox([slider, tier]), readout, image])
+
+
+# A third way to answer: keep a histogram as the requests complete, and read the p99 off it.
+_HDR_LOWEST_US, _HDR_HIGHEST_US = 1, 60_000_000
+
+
+@dataclass(frozen=True)
+class HistogramPoint:
+    """The p99 answered from an HdrHistogram that recorded every request as it completed.
+
+    Attributes:
+        significant_digits: the histogram's precision (2: buckets about 1% wide).
+        ingest_cpu_s_per_row: CPU time of one ``record_value`` call, in seconds (measured
+            over every row, one call per row, as a service records each request).
+        latency_ms: wall time of one query (``get_value_at_percentile``), median, in ms.
+        query_cpu_s: CPU time of one query, median, in seconds.
+        estimate_ms, exact_ms, error_pct: the histogram's p99, the exact one, and the
+            relative error in percent (bucket resolution, the same on every run).
+        memory_bytes: the histogram's counts (raw rows are not kept).
+    """
+
+    significant_digits: int
+    ingest_cpu_s_per_row: float
+    latency_ms: float
+    query_cpu_s: float
+    estimate_ms: float
+    exact_ms: float
+    error_pct: float
+    memory_bytes: int
+
+
+def measure_histogram(
+    latencies_ms: np.ndarray,
+    *,
+    significant_digits: int = 2,
+    percentile: float = 99.0,
+    repeats: int = 5,
+) -> HistogramPoint:
+    """Record every latency into an HdrHistogram (µs, 1 µs to 60 s, one call per row),
+    timing the recording's CPU time, then time ``repeats`` queries of its ``percentile``
+    (after a warm-up) and compare the answer with the exact nearest-rank one."""
+    data = as_samples(latencies_ms, "latencies_ms")
+    count(repeats, "repeats")
+    percentile_q(percentile, "percentile")
+    digits = count(significant_digits, "significant_digits")
+    if not 1 <= digits <= 5:
+        raise ValueError(f"significant_digits must be 1 to 5, got {significant_digits}")
+    values_us = np.clip(np.rint(data * 1000.0), _HDR_LOWEST_US, _HDR_HIGHEST_US)
+    values = values_us.astype(np.int64).tolist()
+    hist = HdrHistogram(_HDR_LOWEST_US, _HDR_HIGHEST_US, digits)
+
+    def record(_i: int) -> None:
+        for value in values:
+            hist.record_value(value)
+
+    ingest = time_calls(record, 1)
+    queries = time_calls(lambda _i: hist.get_value_at_percentile(percentile), repeats, warmup=1)
+    exact_ms = nearest_rank_percentile(data, percentile)
+    estimate_ms = hist.get_value_at_percentile(percentile) / 1000.0
+    return HistogramPoint(
+        significant_digits=digits,
+        ingest_cpu_s_per_row=float(ingest.cpu_s[0]) / max(1, len(values)),
+        latency_ms=queries.median_wall_s * 1e3,
+        query_cpu_s=queries.median_cpu_s,
+        estimate_ms=estimate_ms,
+        exact_ms=exact_ms,
+        error_pct=abs(estimate_ms - exact_ms) / exact_ms * 100.0,
+        memory_bytes=int(hist.counts_len * hist.word_size),
+    )
+
+
+@dataclass(frozen=True)
+class StrategyRow:
+    """One way to answer the p99 question, with its three corners (and its memory)."""
+
+    strategy: str
+    latency_ms: float
+    cpu_ms_per_answer: float
+    cost_usd_per_million_queries: float
+    error_pct: float
+    memory_bytes: int
+
+
+def compare_strategies(
+    scan: TradeoffPoint,
+    sample: TradeoffPoint,
+    histogram: HistogramPoint,
+    *,
+    rows_per_query: int,
+    price_usd_per_vcpu_hour: float = VCPU_HOUR_USD["on-demand VM"],
+) -> list[StrategyRow]:
+    """The full scan, a sample and a histogram kept at ingest, side by side, when
+    ``rows_per_query`` new requests are logged between two questions.
+
+    The scan and the sample pay their CPU when asked (and keep every raw row, 8 bytes
+    each); the histogram pays ``rows_per_query`` recordings per answer whether or not
+    anyone asks, plus a short query, and keeps only its counts. Latency is what the asker
+    waits for; cost is all the CPU an answer needs, priced per vCPU-hour."""
+    if scan.fraction != 1.0:
+        raise ValueError(f"scan must be the full-scan point (fraction 1), got {scan.fraction}")
+    rows = whole(rows_per_query, "rows_per_query")
+    non_negative(price_usd_per_vcpu_hour, "price_usd_per_vcpu_hour")
+    hist_cpu_s = histogram.query_cpu_s + rows * histogram.ingest_cpu_s_per_row
+    raw_bytes = scan.sample_rows * 8
+    out = []
+    for name, latency_ms, cpu_s, error_pct, memory in (
+        ("full scan", scan.latency_ms, scan.cpu_s, scan.error_pct, raw_bytes),
+        (
+            f"{_fraction_label(sample.fraction)} sample",
+            sample.latency_ms,
+            sample.cpu_s,
+            sample.error_pct,
+            raw_bytes,
+        ),
+        (
+            f"histogram ({histogram.significant_digits} digits)",
+            histogram.latency_ms,
+            hist_cpu_s,
+            histogram.error_pct,
+            histogram.memory_bytes,
+        ),
+    ):
+        out.append(
+            StrategyRow(
+                strategy=name,
+                latency_ms=latency_ms,
+                cpu_ms_per_answer=cpu_s * 1e3,
+                cost_usd_per_million_queries=cost_usd_per_million_queries(
+                    cpu_s, price_usd_per_vcpu_hour
+                ),
+                error_pct=error_pct,
+                memory_bytes=memory,
+            )
+        )
+    return out
+
+
+def format_strategies(rows: Sequence[StrategyRow]) -> str:
+    """A plain-text table of :func:`compare_strategies`' rows."""
+    lines = [
+        f"{'strategy':>22} {'latency_ms':>10} {'cpu_ms/answer':>13} {'cost_usd/1M':>11} "
+        f"{'error_pct':>9} {'memory':>9}"
+    ]
+    for r in rows:
+        memory = (
+            f"{r.memory_bytes / 2**20:.1f} MiB"
+            if r.memory_bytes >= 2**20
+            else f"{r.memory_bytes / 1024:.0f} KiB"
+        )
+        lines.append(
+            f"{r.strategy:>22} {r.latency_ms:>10.3f} {r.cpu_ms_per_answer:>13.3f} "
+            f"{r.cost_usd_per_million_queries:>11.4f} {r.error_pct:>9.2f} {memory:>9}"
+        )
+    return "\n".join(lines)

@@ -2,8 +2,10 @@
 
 Modules: :mod:`.schema` (tables, the missing index), :mod:`.db` (engines with a modelled
 network round trip, query counting, query plans), :mod:`.seed` (seeded data),
-:mod:`.handlers` (baseline and optimised handlers), :mod:`.cache` (cache-aside on the
-course's caches, in-process or Redis), :mod:`.app` (the FastAPI service), :mod:`.server`
+:mod:`.handlers` (baseline, optimised and JOIN-loading handlers), :mod:`.cache`
+(cache-aside on the course's caches, in-process or Redis, with leases and single flight),
+:mod:`.races` (the invalidation race and the stampede, made to happen), :mod:`.tasks` (a
+task queue for side work), :mod:`.app` (the FastAPI service), :mod:`.server`
 (uvicorn on loopback),
 :mod:`.load` (load tests per stage, closed loop with Locust or open loop with k6, and
 tables), :mod:`.k6` (k6's constant-arrival-rate executor), :mod:`.capacity` (step the
@@ -25,6 +27,7 @@ from tradeoffs.labs.endpoint.db import QueryLog, explain, make_engine, sqlite_ur
 from tradeoffs.labs.endpoint.handlers import (
     RECENT_ORDERS,
     baseline_user_json,
+    joined_user_json,
     optimized_user_json,
     recent_orders_stmt,
     update_email,
@@ -59,6 +62,7 @@ __all__ = [
     "drop_recent_orders_index",
     "explain",
     "has_recent_orders_index",
+    "joined_user_json",
     "make_engine",
     "memory_backend",
     "optimized_user_json",

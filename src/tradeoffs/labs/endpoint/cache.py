@@ -6,8 +6,15 @@ of :mod:`tradeoffs.caching`'s backends: :class:`~tradeoffs.caching.LocalCache` i
 :class:`~tradeoffs.caching.RedisCache` on a Redis server (bytes stored as they are,
 expired by Redis itself). :class:`~tradeoffs.caching.CacheAside` does the read path
 (look up, on a miss load from the database and store; an unknown user is not cached) and
-counts hits and misses; the write path calls ``invalidate`` after the database commit,
-so the next read loads fresh data.
+counts hits and misses.
+
+The write path commits, then calls ``invalidate``. That order alone is not enough: a reader
+that read the old row just *before* the commit can store it just *after* the delete, and
+the stale page then lives for a whole TTL. So the lab's cache takes a **lease** at each
+miss, before reading the database, and the delete revokes it: that late store is refused
+(``stats.refused``). With ``coalesce`` the misses of concurrent requests for one user share
+a single database load (unit 03's single flight), so a cold or just-invalidated heavy page
+does not send a herd of identical queries to the database.
 
 This module is only the adapter: which backend, which key, how a key maps to a user.
 """
@@ -47,7 +54,20 @@ def redis_backend(url: str, ttl_s: float, prefix: str = "tradeoffs:endpoint:") -
     return RedisCache(connect_redis(url), ttl_s=ttl_s, prefix=prefix, serializer="bytes")
 
 
-def response_cache(backend: CacheBackend, load: Callable[[int], bytes | None]) -> CacheAside:
+def response_cache(
+    backend: CacheBackend,
+    load: Callable[[int], bytes | None],
+    *,
+    leases: bool = True,
+    coalesce: bool = True,
+) -> CacheAside:
     """Cache-aside over ``backend`` for responses that ``load(user_id)`` renders (None for
-    an unknown user, returned and not cached)."""
-    return CacheAside(backend, lambda key: load(int(key.split(":", 1)[1])), cache_none=False)
+    an unknown user, returned and not cached), with leases and single flight (see the
+    module docstring; both can be switched off to see what they prevent)."""
+    return CacheAside(
+        backend,
+        lambda key: load(int(key.split(":", 1)[1])),
+        cache_none=False,
+        leases=leases,
+        coalesce=coalesce,
+    )

@@ -8,6 +8,12 @@ So the statements are counted, and the modelled network round trip is slept, on 
 side: nothing the learner's code does to its own process changes either. The expected
 JSON and the query plans come from the test's own connection. Results are plain values.
 
+The exercise's endpoint is the product page (``baseline_product_json``), which the lesson
+does not optimise; its database has a skewed product popularity (bestsellers, rarely sold
+and unsold products). The cache part is driven by :func:`replay_cache_trace` (TTL rules on
+a fake clock) and the ``lease_*`` drivers, which make the invalidation race happen inside a
+load, deterministically.
+
 In a learner's own kernel the same cells work unchanged: `checks.inside` then builds the
 session in the kernel, and `db.serve` is an ordinary method call.
 """
@@ -31,35 +37,52 @@ from sqlalchemy.orm import Session
 
 from tradeoffs.caching import FakeClock
 from tradeoffs.labs.endpoint.db import explain, make_engine, sqlite_url
-from tradeoffs.labs.endpoint.handlers import baseline_user_json, optimized_user_json
+from tradeoffs.labs.endpoint.handlers import (
+    baseline_product_json,
+    baseline_user_json,
+    optimized_user_json,
+)
 from tradeoffs.labs.endpoint.handlers import recent_orders_stmt as _recent_orders_stmt
+from tradeoffs.labs.endpoint.handlers import recent_sales_stmt as _recent_sales_stmt
 from tradeoffs.labs.endpoint.schema import User
 from tradeoffs.labs.endpoint.seed import SeedSummary, seed_database
 
 __all__ = [
+    "EXERCISE_PRODUCTS",
     "EXERCISE_USERS",
     "ExerciseDatabase",
     "ReferenceCache",
     "cache_trace",
     "exercise_database",
+    "lease_failed_load",
+    "lease_none_is_a_value",
+    "lease_other_keys",
+    "lease_overtaken_store",
     "plan_uses_index",
+    "plan_searches",
     "remote_engine",
     "remote_session",
     "replay_cache_trace",
+    "serve_page",
     "serve_user",
     "write_path",
 ]
 
 EXERCISE_USERS = 300
+EXERCISE_PRODUCTS = 400
+PRODUCT_SKEW = 1.0
 
 
 def exercise_database(
     path: str | Path, n_users: int = EXERCISE_USERS, seed: int = 5
 ) -> SeedSummary:
-    """Create (or refill) the exercise's small seeded SQLite database at ``path``."""
+    """Create (or refill) the exercise's small seeded SQLite database at ``path``: users as
+    in the lesson, fewer products, and a skewed product popularity."""
     engine = make_engine(sqlite_url(path), round_trip_ms=0)
     try:
-        return seed_database(engine, n_users, seed=seed)
+        return seed_database(
+            engine, n_users, n_products=EXERCISE_PRODUCTS, product_skew=PRODUCT_SKEW, seed=seed
+        )
     finally:
         engine.dispose()
 
@@ -142,6 +165,30 @@ class ExerciseDatabase:
         s = self.summary
         return [s.empty_user_id, s.light_user_id, *s.heavy_user_ids[:2], *extra]
 
+    def probe_product_ids(self, *extra: int) -> list[int]:
+        """Products worth serving: the two bestsellers, a rarely sold one, an unsold one
+        (when the seed has one), and `extra` (e.g. an unknown id)."""
+        s = self.summary
+        found = [*s.bestseller_product_ids[:2], s.rare_product_id, s.unsold_product_id]
+        return [p for p in found if p is not None] + list(extra)
+
+    def expected_product_json(self, product_id: int) -> Any:
+        """What the baseline product page returns for `product_id`, as plain values."""
+        engine = self._engine()
+        try:
+            with Session(engine) as session:
+                return json.loads(json.dumps(baseline_product_json(session, product_id)))
+        finally:
+            engine.dispose()
+
+    def recent_sales_plan(self, product_id: int) -> list[str]:
+        """SQLite's plan for the recent-sales query of `product_id`, on the test's connection."""
+        engine = self._engine()
+        try:
+            return explain(engine, _recent_sales_stmt(product_id))
+        finally:
+            engine.dispose()
+
     def _engine(self) -> Engine:
         return make_engine(sqlite_url(self.path), round_trip_ms=0)
 
@@ -183,10 +230,21 @@ class ExerciseDatabase:
         self.close()
 
 
+def plan_searches(plan: list[str], table: str) -> bool:
+    """True if a SQLite plan finds the rows of ``table`` by an index (SEARCH ... USING
+    INDEX, not a SCAN) and needs no separate sort (no TEMP B-TREE)."""
+    text = " | ".join(plan).upper()
+    return (
+        f"SEARCH {table.upper()} USING" in text
+        and "INDEX" in text
+        and "TEMP B-TREE" not in text
+        and f"SCAN {table.upper()}" not in text
+    )
+
+
 def plan_uses_index(plan: list[str]) -> bool:
     """True if a SQLite plan finds the orders by an index and needs no separate sort."""
-    text = " | ".join(plan).upper()
-    return "SEARCH ORDERS USING" in text and "INDEX" in text and "TEMP B-TREE" not in text
+    return plan_searches(plan, "orders")
 
 
 # ---------------------------------------------------------------- the learner's side
@@ -321,12 +379,15 @@ def remote_session(serve: Callable[..., Any]) -> Session:
     return Session(remote_engine(serve))
 
 
-def serve_user(
-    handler: Callable[[Session, int], Any], serve: Callable[..., Any], user_id: int
+def serve_page(
+    handler: Callable[[Session, int], Any], serve: Callable[..., Any], page_id: int
 ) -> None:
-    """One request: a fresh remote session, `handler(session, user_id)`, the JSON encoded."""
+    """One request: a fresh remote session, `handler(session, page_id)`, the JSON encoded."""
     with remote_session(serve) as session:
-        json.dumps(handler(session, user_id))
+        json.dumps(handler(session, page_id))
+
+
+serve_user = serve_page  # the name the user page's tests knew it by
 
 
 def write_path(
@@ -462,3 +523,122 @@ def replay_cache_trace(
             raise ValueError(f"get_or_load({user_id}) returned user {value['user_id']}'s data")
         served.append(int(value["version"]))
     return {"misses": loads, "hits": len(trace) - loads, "served": served}
+
+
+# ---------------------------------------------------------------- the lease part
+#
+# Each driver takes the learner's class (`cache_class(ttl_s=..., clock=...)` with
+# `get_or_load(key, load)` and `invalidate(key)`) and returns what it observed, as plain
+# values. A load is a closure here, so in the grader it runs in the harness: the writer's
+# invalidation that it makes "happen during the load" is a call back into the learner's
+# cache while its get_or_load is still waiting for the load to return.
+
+
+def _versioned() -> tuple[list[str], Callable[[str], Callable[[], dict[str, Any]]]]:
+    loads: list[str] = []
+
+    def loader(key: str) -> Callable[[], dict[str, Any]]:
+        def load() -> dict[str, Any]:
+            loads.append(key)
+            return {"key": key, "version": len(loads)}
+
+        return load
+
+    return loads, loader
+
+
+def _version(value: Any) -> Any:
+    return value.get("version") if isinstance(value, dict) else value
+
+
+def lease_overtaken_store(cache_class: Callable[..., Any]) -> dict[str, Any]:
+    """A read of "a" whose load is overtaken by a write: while the load runs, the writer
+    commits and calls `invalidate("a")`. Then "a" is read twice more, a second apart.
+
+    Expected with leases: the first read returns what it loaded (version 1) but does not
+    store it, the second loads again (version 2) and stores it, the third is a hit
+    (version 2): `served == [1, 2, 2]`, `loads == 2`.
+    """
+    clock = FakeClock(100.0)
+    cache = cache_class(ttl_s=60.0, clock=clock)
+    loads, loader = _versioned()
+
+    def overtaken() -> dict[str, Any]:
+        value = loader("a")()
+        cache.invalidate("a")  # the writer commits and invalidates, mid-load
+        return value
+
+    served = [_version(cache.get_or_load("a", overtaken))]
+    for _ in range(2):
+        clock.advance(1)
+        served.append(_version(cache.get_or_load("a", loader("a"))))
+    return {"served": served, "loads": len(loads)}
+
+
+def lease_other_keys(cache_class: Callable[..., Any]) -> dict[str, Any]:
+    """Invalidations of *other* keys during a load do not stop its store; invalidating a
+    key never stored is fine; an invalidation drops only its own key.
+
+    "a" is loaded while "b" (never stored) is invalidated: "a" must be stored. Then "c" is
+    loaded and stored, "a" invalidated: "c" stays, "a" is loaded again.
+    Expected: `served == [1, 1, 2, 2, 3]`, `loads == 3`.
+    """
+    clock = FakeClock(0.0)
+    cache = cache_class(ttl_s=30.0, clock=clock)
+    loads, loader = _versioned()
+
+    def with_other_write() -> dict[str, Any]:
+        value = loader("a")()
+        cache.invalidate("b")
+        return value
+
+    served = [_version(cache.get_or_load("a", with_other_write))]
+    clock.advance(1)
+    served.append(_version(cache.get_or_load("a", loader("a"))))  # a hit
+    served.append(_version(cache.get_or_load("c", loader("c"))))  # stored
+    cache.invalidate("a")
+    clock.advance(1)
+    served.append(_version(cache.get_or_load("c", loader("c"))))  # still a hit
+    served.append(_version(cache.get_or_load("a", loader("a"))))  # loaded again
+    return {"served": served, "loads": len(loads)}
+
+
+def lease_none_is_a_value(cache_class: Callable[..., Any]) -> dict[str, Any]:
+    """A load that returns None (a user with nothing to show) is a value like any other:
+    it is stored and served until it expires. Expected: `loads == 2` over reads at t = 0,
+    5 and 10 with a TTL of 10 s (the third is expired), and every read returned None."""
+    clock = FakeClock(0.0)
+    cache = cache_class(ttl_s=10.0, clock=clock)
+    calls: list[float] = []
+
+    def load() -> None:
+        calls.append(clock())
+        return None
+
+    served = []
+    for t in (0.0, 5.0, 10.0):
+        clock.set(t)
+        served.append(cache.get_or_load("quiet", load))
+    return {"served": served, "loads": len(calls), "load_times": calls}
+
+
+def lease_failed_load(cache_class: Callable[..., Any]) -> dict[str, Any]:
+    """A load that raises stores nothing and the error reaches the caller; the next read
+    loads again, and is then stored as usual. Expected: `raised == "LookupError"`,
+    `served == [1, 1]`, `loads == 1` (the failed load is not counted)."""
+    clock = FakeClock(0.0)
+    cache = cache_class(ttl_s=30.0, clock=clock)
+    loads, loader = _versioned()
+
+    def failing() -> Any:
+        raise LookupError("the database is down")
+
+    raised = None
+    try:
+        cache.get_or_load("a", failing)
+    except Exception as exc:  # whatever the learner's code let through
+        raised = type(exc).__name__
+    served = [_version(cache.get_or_load("a", loader("a")))]
+    clock.advance(1)
+    served.append(_version(cache.get_or_load("a", loader("a"))))
+    return {"raised": raised, "served": served, "loads": len(loads)}

@@ -104,8 +104,14 @@ class K6Run:
 
     def good_latencies_ms(self, name: str = "/users/[id]") -> NDArray[np.float64]:
         """Latencies of the requests named ``name`` that got their expected status."""
-        mask = self.expected & (np.asarray(self.names) == name)
-        return self.latencies_ms[mask]
+        return self.latencies_ms[self._good(name)]
+
+    def good_finished_s(self, name: str = "/users/[id]") -> NDArray[np.float64]:
+        """When each of :meth:`good_latencies_ms` completed (s since the first completion)."""
+        return self.finished_s[self._good(name)]
+
+    def _good(self, name: str) -> NDArray[np.bool_]:
+        return self.expected & (np.asarray(self.names) == name)
 
 
 def _parse_csv(

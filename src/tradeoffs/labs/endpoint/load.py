@@ -51,6 +51,7 @@ from tradeoffs.labs.endpoint.k6 import run_k6
 from tradeoffs.labs.endpoint.schema import create_recent_orders_index, drop_recent_orders_index
 from tradeoffs.labs.endpoint.server import ServerThread, serve
 from tradeoffs.labs.endpoint.summary import LatencySummary, summarize
+from tradeoffs.metrics import corrected_latency_histogram, histogram_percentile_ms
 
 __all__ = [
     "GOOD_NAME",
@@ -61,8 +62,11 @@ __all__ = [
     "StageResult",
     "measure_stage",
     "request_trace",
+    "pool_sweep",
     "results_table",
+    "run_cold_then_warm",
     "run_locust",
+    "run_loops",
     "run_stage",
     "run_stages",
     "serve_stage",
@@ -300,6 +304,10 @@ class StageResult:
     ``dropped`` counts requests an open-loop generator could not even send (all its
     connections busy). ``generator_cpu_s`` and ``server_cpu_s`` are the CPU seconds the
     load generator's process and the server's process used during the run.
+    ``corrected_p99_ms`` (closed loop with think time only) is the client p99 after
+    HdrHistogram's correction for coordinated omission, with the users' mean interval
+    between requests as the expected interval; ``client_finished_s`` (open loop only) is
+    when each of ``client_latencies_ms`` completed, in seconds from the first.
     """
 
     stage: Stage
@@ -321,6 +329,8 @@ class StageResult:
         repr=False, default_factory=lambda: np.zeros(0)
     )
     snapshot: dict[str, Any] = field(repr=False, default_factory=dict)
+    corrected_p99_ms: float | None = None
+    client_finished_s: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros(0))
 
     @property
     def error_rate(self) -> float:
@@ -386,7 +396,7 @@ def serve_stage(
     finally:
         if state.cache is not None:
             state.cache.clear()
-        state.queries.close()
+        state.close()
 
 
 def measure_stage(
@@ -430,6 +440,15 @@ def measure_stage(
         )
         generator_cpu_s: float = stats.cpu_s
         locust: LocustStats | None = stats
+        finished_s = np.zeros(0)
+        corrected = None
+        if rate_rps is not None and client_ms.size:
+            # Each user means to send every users / rate seconds: the correction adds back
+            # the requests a user skipped while it waited for a slow response.
+            hist = corrected_latency_histogram(
+                client_ms, expected_interval_ms=users / rate_rps * 1e3
+            )
+            corrected = histogram_percentile_ms(hist, 99)
     elif generator == "k6":
         if rate_rps is None:
             raise ValueError("an open-loop (k6) run needs rate_rps")
@@ -444,6 +463,7 @@ def measure_stage(
         )
         client_ms, requests, failures = run.good_latencies_ms(GOOD_NAME), run.requests, run.failures
         dropped, generator_cpu_s, locust = run.dropped, run.cpu_s, None
+        finished_s, corrected = run.good_finished_s(GOOD_NAME), None
     else:
         raise ValueError(f"generator must be 'locust' or 'k6', got {generator!r}")
     # Requests cut off when the generator stopped still run to the end on the server.
@@ -473,6 +493,8 @@ def measure_stage(
         locust=locust,
         client_latencies_ms=np.asarray(client_ms, dtype=np.float64),
         snapshot=snap,
+        corrected_p99_ms=corrected,
+        client_finished_s=np.asarray(finished_s, dtype=np.float64),
     )
 
 
@@ -523,29 +545,141 @@ def run_stages(
     return [run_stage(engine, stage, trace, **kwargs) for stage in stages]
 
 
+def run_loops(
+    engine: Engine,
+    stages: Sequence[Stage],
+    trace: Sequence[tuple[str, int, str]],
+    *,
+    rate_rps: float,
+    n_requests: int,
+    users: int = 16,
+    progress: bool = True,
+    **kwargs: Any,
+) -> list[StageResult]:
+    """Each stage twice at the same offered rate: closed loop (Locust, ``users`` users with
+    think time) then open loop (k6), each for ``n_requests / rate_rps`` seconds on a fresh
+    server (a cold cache each time). Keyword arguments go to :func:`run_stage`."""
+    duration_s = max(1.0, n_requests / rate_rps)
+    out = []
+    for stage in stages:
+        for generator in ("locust", "k6"):
+            out.append(
+                run_stage(
+                    engine,
+                    stage,
+                    trace,
+                    generator=generator,
+                    users=users,
+                    rate_rps=rate_rps,
+                    duration_s=duration_s,
+                    progress=progress,
+                    **kwargs,
+                )
+            )
+    return out
+
+
+def run_cold_then_warm(
+    engine: Engine,
+    stage: Stage,
+    trace: Sequence[tuple[str, int, str]],
+    *,
+    rate_rps: float,
+    duration_s: float,
+    progress: bool = True,
+    **kwargs: Any,
+) -> tuple[StageResult, StageResult]:
+    """One server for ``stage`` (with a cache), loaded twice in a row with k6: first from an
+    empty cache (a restart or a flush), then again with the cache as the first run left it.
+    Keyword arguments go to :func:`serve_stage`."""
+    with serve_stage(engine, stage, **kwargs) as server:
+        cold = measure_stage(
+            server,
+            stage,
+            trace,
+            generator="k6",
+            rate_rps=rate_rps,
+            duration_s=duration_s,
+            progress=progress,
+            label=f"{stage.name}: cold cache",
+        )
+        # The warm run goes on where the cold one stopped: replaying the same requests
+        # would find every one of them cached.
+        rest = list(trace[cold.requests % len(trace) :]) + list(trace[: cold.requests % len(trace)])
+        warm = measure_stage(
+            server,
+            stage,
+            rest,
+            generator="k6",
+            rate_rps=rate_rps,
+            duration_s=duration_s,
+            progress=progress,
+            label=f"{stage.name}: warm cache",
+        )
+    return cold, warm
+
+
+def pool_sweep(
+    make_pooled_engine: Callable[[int], Engine],
+    pool_sizes: Sequence[int],
+    trace: Sequence[tuple[str, int, str]],
+    *,
+    rate_rps: float,
+    n_requests: int,
+    stage: Stage | None = None,
+    progress: bool = True,
+) -> list[StageResult]:
+    """The same open-loop load (k6 at ``rate_rps`` for ``n_requests``) on the real service
+    with each pool size: ``make_pooled_engine(n)`` returns an engine whose pool holds ``n``
+    connections (and no overflow); it is disposed of after its run."""
+    base = stage or Stage("pool", "optimized", True)
+    out = []
+    for n in pool_sizes:
+        pooled = make_pooled_engine(int(n))
+        try:
+            named = Stage(f"pool_size={n}", base.mode, base.index, base.cache, base.audit)
+            out.append(
+                run_stage(
+                    pooled,
+                    named,
+                    trace,
+                    generator="k6",
+                    rate_rps=rate_rps,
+                    duration_s=max(1.0, n_requests / rate_rps),
+                    progress=progress,
+                )
+            )
+        finally:
+            pooled.dispose()
+    return out
+
+
 def results_table(results: Sequence[StageResult]) -> str:
-    """A text table per stage: the client's response-time p50/p99 with the p99's 95%
-    interval, the server's service-time p50/p99, queries per request, offered and achieved
-    rate, errors and cache hit ratio, with the client p99 speed-up over the first row."""
+    """A text table per run: the client's response-time p50/p95/p99 (the p99 with its 95%
+    bootstrap interval, and for a closed loop the p99 corrected for coordinated omission),
+    the server's service-time p50/p99 with its interval, queries per request, offered and
+    achieved rate, errors and the cache hit ratio."""
     head = (
-        f"{'stage':<26}{'gen':>7}{'n':>6}{'p50':>8}{'p99 [95% CI]':>24} |{'srv p50':>8}"
-        f"{'srv p99':>9}{'q/req':>6}{'offer':>7}{'got/s':>7}{'errors':>7}{'hits':>5}{'p99 x':>6}"
+        f"{'stage':<22}{'gen':>7}{'n':>6}{'p50':>7}{'p95':>7}{'p99 [95% CI]':>25}{'corr':>6} |"
+        f"{'srv p50':>8}{'srv p99 [95% CI]':>25} |{'q/req':>6}{'offer':>6}{'got/s':>6}"
+        f"{'err':>6}{'hits':>5}"
     )
     lines = [head, "-" * len(head)]
-    base = results[0].client.p99_ms if results else float("nan")
     for r in results:
         hits = "" if r.cache_hit_ratio is None else f"{r.cache_hit_ratio:.0%}"
         offer = "max" if r.offered_rps is None else f"{r.offered_rps:g}"
+        corr = "" if r.corrected_p99_ms is None else f"{r.corrected_p99_ms:.0f}"
         lines.append(
-            f"{r.stage.name[:25]:<26}{r.generator:>7}{r.client.n:>6}{r.client.p50_ms:>8.1f}"
-            f"{r.client.p99_text():>24} |{r.server.p50_ms:>8.1f}{r.server.p99_ms:>9.1f}"
-            f"{r.queries_per_request:>6.1f}{offer:>7}{r.throughput_rps:>7.1f}"
-            f"{r.error_rate:>7.1%}{hits:>5}{base / r.client.p99_ms:>6.0f}"
+            f"{r.stage.name[:21]:<22}{r.generator:>7}{r.client.n:>6}{r.client.p50_ms:>7.1f}"
+            f"{r.client.p95_ms:>7.1f}{r.client.p99_text():>25}{corr:>6} |{r.server.p50_ms:>8.1f}"
+            f"{r.server.p99_text():>25} |{r.queries_per_request:>6.1f}{offer:>6}"
+            f"{r.throughput_rps:>6.1f}{r.error_rate:>6.1%}{hits:>5}"
         )
     lines.append(
-        "ms; p50/p99 = response time at the load generator (what users feel), exact, with the "
-        "p99's bootstrap interval; srv = service time in the app's middleware (no queueing "
-        "before it); offer/got = requests/s asked for and answered; p99 x = speed-up of the "
-        "client p99 over the first row"
+        "ms. p50/p95/p99: response time at the load generator (what users feel), exact "
+        "(nearest rank), the p99 with its bootstrap 95% interval; corr: a closed loop's p99 "
+        "corrected for coordinated omission (HdrHistogram). srv: service time in the app's "
+        "middleware (it misses queueing before the app). offer/got: requests/s asked for "
+        "and answered; err: failed or never sent."
     )
     return "\n".join(lines)

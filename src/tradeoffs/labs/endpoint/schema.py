@@ -62,7 +62,7 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(20))
     user: Mapped[User] = relationship(back_populates="orders")
-    items: Mapped[list[OrderItem]] = relationship(order_by="OrderItem.id")
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
 
 
 class OrderItem(Base):
@@ -73,6 +73,7 @@ class OrderItem(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    order: Mapped[Order] = relationship(back_populates="items")
     product: Mapped[Product] = relationship()
 
 
@@ -95,7 +96,8 @@ def create_schema(engine: Engine) -> None:
 def create_recent_orders_index(engine: Engine) -> None:
     """Add the composite index on ``orders(user_id, created_at)`` (no-op if present)."""
     # Plain DDL: an sqlalchemy.Index object would attach itself to the table's metadata,
-    # and every later create_all would build it too.
+    # and every later create_all would build it too. The name is a module constant (an
+    # identifier cannot be a bound parameter); no value from outside reaches this text.
     with engine.begin() as conn:
         conn.exec_driver_sql(
             f"CREATE INDEX IF NOT EXISTS {RECENT_ORDERS_INDEX} ON orders (user_id, created_at)"

@@ -42,6 +42,9 @@ class SeedSummary:
     heavy_user_ids: tuple[int, ...]  # the long-history customers
     light_user_id: int  # a typical user
     empty_user_id: int  # a user with no orders
+    bestseller_product_ids: tuple[int, ...] = ()  # the most sold products, most first
+    rare_product_id: int | None = None  # a product sold a few times (1 to 3 items)
+    unsold_product_id: int | None = None  # a product nobody bought, if there is one
 
 
 def seed_database(
@@ -53,6 +56,7 @@ def seed_database(
     light_orders_mean: float = 6.0,
     items_per_order_mean: float = 3.5,
     n_products: int = 2_000,
+    product_skew: float = 0.0,
     seed: int = 0,
 ) -> SeedSummary:
     """Drop and refill the shop's tables with seeded data (no recent-orders index).
@@ -60,11 +64,16 @@ def seed_database(
     ``n_users`` is the size knob: orders scale with it (about 11 per user on average at
     the defaults, 4 items per order). A fraction ``heavy_fraction`` of users get between
     ``heavy_orders`` orders; the others a Poisson number with mean ``light_orders_mean``.
+    Items pick their product uniformly (``product_skew=0``) or by a Zipf law of exponent
+    ``product_skew`` over a seeded order of the products (a few bestsellers, many products
+    rarely or never sold).
     """
     if n_users < 3:
         raise ValueError(f"n_users must be at least 3, got {n_users}")
     if not 0 <= heavy_fraction < 1:
         raise ValueError(f"heavy_fraction must be within [0, 1), got {heavy_fraction}")
+    if product_skew < 0:
+        raise ValueError(f"product_skew must be >= 0, got {product_skew}")
     if n_products < 1 or items_per_order_mean < 1 or light_orders_mean < 0:
         raise ValueError("n_products and items_per_order_mean must be >= 1, light_orders_mean >= 0")
     rng = np.random.default_rng(seed)
@@ -88,7 +97,12 @@ def seed_database(
     items_per_order = 1 + rng.poisson(items_per_order_mean - 1, n_orders)
     n_items = int(items_per_order.sum())
     item_orders = np.repeat(np.arange(1, n_orders + 1), items_per_order)
-    item_products = rng.integers(1, n_products + 1, n_items)
+    if product_skew > 0:
+        weights = 1.0 / np.arange(1, n_products + 1) ** product_skew
+        popular = rng.permutation(np.arange(1, n_products + 1))
+        item_products = popular[rng.choice(n_products, n_items, p=weights / weights.sum())]
+    else:
+        item_products = rng.integers(1, n_products + 1, n_items)
     quantities = 1 + rng.poisson(0.4, n_items)
     prices = rng.integers(199, 19_999, n_products)
 
@@ -137,6 +151,10 @@ def seed_database(
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     light = [int(u) for u in user_ids if 3 <= orders_per_user[u - 1] <= 8]
+    sold = np.bincount(item_products, minlength=n_products + 1)[1:]
+    by_sales = np.argsort(-sold, kind="stable") + 1
+    rare = [int(p) for p in range(1, n_products + 1) if 1 <= sold[p - 1] <= 3]
+    unsold = [int(p) for p in range(1, n_products + 1) if sold[p - 1] == 0]
     return SeedSummary(
         n_users=int(n_users),
         n_products=int(n_products),
@@ -145,4 +163,7 @@ def seed_database(
         heavy_user_ids=tuple(int(u) for u in heavy),
         light_user_id=light[0] if light else 2,
         empty_user_id=1,
+        bestseller_product_ids=tuple(int(p) for p in by_sales[:3]),
+        rare_product_id=rare[0] if rare else None,
+        unsold_product_id=unsold[0] if unsold else None,
     )

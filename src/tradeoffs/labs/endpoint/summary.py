@@ -16,7 +16,7 @@ import numpy as np
 
 from tradeoffs.metrics import bootstrap_ci, percentiles
 
-__all__ = ["LatencySummary", "summarize"]
+__all__ = ["LatencySummary", "percentile_over_time", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,31 @@ def summarize(
     pct = percentiles(arr, (50, 95, 99))
     low, high = bootstrap_ci(arr, 99, confidence=confidence, seed=seed)
     return LatencySummary(int(arr.size), pct[50.0], pct[95.0], pct[99.0], low, high)
+
+
+def percentile_over_time(
+    finished_s: Sequence[float] | np.ndarray,
+    samples_ms: Sequence[float] | np.ndarray,
+    *,
+    window_s: float = 1.0,
+    q: float = 99.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nearest-rank ``q``-th percentile of the samples that completed in each window of
+    ``window_s`` seconds: (window starts in s, percentiles in ms, samples per window).
+    Windows with no sample are left out."""
+    t = np.asarray(finished_s, dtype=np.float64)
+    x = np.asarray(samples_ms, dtype=np.float64)
+    if t.shape != x.shape:
+        raise ValueError(f"{t.size} completion times for {x.size} samples")
+    if window_s <= 0:
+        raise ValueError(f"window_s must be > 0, got {window_s}")
+    if t.size == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
+    bins = np.floor((t - t.min()) / window_s).astype(np.int64)
+    starts, values, counts = [], [], []
+    for b in np.unique(bins):
+        chosen = x[bins == b]
+        starts.append(b * window_s)
+        values.append(percentiles(chosen, (q,))[float(q)])
+        counts.append(chosen.size)
+    return np.asarray(starts), np.asarray(values), np.asarray(counts, dtype=np.int64)
