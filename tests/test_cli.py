@@ -50,7 +50,7 @@ def test_build_check_names_the_stale_file_and_the_fix(
     capsys.readouterr()
     assert main(["--root", str(root), "build", "--check"]) == 1
     err = capsys.readouterr().err
-    assert "exercises/01_metrics/01_metrics.ipynb: out of date" in err
+    assert "exercises/01_metrics/01_metrics_exercise.ipynb: out of date" in err
     assert "make build" in err
     assert main(["--root", str(root), "build"]) == 0
     assert main(["--root", str(root), "build", "--check"]) == 0

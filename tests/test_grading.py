@@ -156,9 +156,9 @@ def test_outputs_of_a_run(graded: dict[str, Any], course: Course) -> None:
         if cell["kind"] == "test":
             assert "NotImplementedError" in cell["message"]
     for student in ("alice", "bob"):
-        page = out / "feedback" / student / "01_metrics" / "01_metrics.html"
+        page = out / "feedback" / student / "01_metrics" / "01_metrics_exercise.html"
         assert page.read_text().startswith("<!DOCTYPE html>")
-        assert (out / "autograded" / student / "01_metrics" / "01_metrics.ipynb").is_file()
+        assert (out / "autograded" / student / "01_metrics" / "01_metrics_exercise.ipynb").is_file()
         assert (out / "submitted" / student / "01_metrics" / "01_metrics.ipynb").is_file()
 
 

@@ -57,7 +57,7 @@ def assignment_from_unit(course: Course, unit: Unit) -> Assignment:
         raise GradingError(f"unit {unit.id} has no graded exercise")
     master = source_notebook(course, unit)
     released = release_notebook(master, unit.id, nbgrader_config(course))
-    name = f"{unit.id}.ipynb"
+    name = Path(str(unit.exercise_notebook)).name  # a lone submitted notebook matches it anyway
     return Assignment(unit.id, course.id, {name: master}, {name: released})
 
 

@@ -27,6 +27,7 @@ from tradeoffs.authoring.config import nbgrader_config
 from tradeoffs.catalog import Course, Unit
 from tradeoffs.grading.assemble import assemble
 from tradeoffs.grading.harness import PASSED, Harness
+from tradeoffs.grading.process import LearnerProcess
 from tradeoffs.grading.sandbox import Limits
 
 ANSWER_STUB = "YOUR ANSWER HERE"
@@ -106,10 +107,13 @@ def harness_verdict(
     limits: Limits,
     sandbox: bool | None = False,
     workdir: Path | None = None,
+    spare: LearnerProcess | None = None,
 ) -> NotebookVerdict:
-    """Grade `submitted` against `master` in the harness; one verdict per test."""
+    """Grade `submitted` against `master` in the harness; one verdict per test. `spare`, a
+    learner process started ahead (by a warm `tradeoffs watch`), is used instead of
+    starting one."""
     assembled = assemble(master, released, submitted)
-    harness = Harness(assembled, limits, sandbox=sandbox, cwd=workdir)
+    harness = Harness(assembled, limits, sandbox=sandbox, cwd=workdir, spare=spare)
     run = harness.run()
     verdict = NotebookVerdict(changed_tests=list(assembled.tampered), seconds=run.seconds)
     for step in assembled.steps:
@@ -131,13 +135,26 @@ def harness_verdict(
 
 
 def check_notebook(
-    course: Course, unit: Unit, nb: NotebookNode, workdir: Path | None = None
+    course: Course,
+    unit: Unit,
+    nb: NotebookNode,
+    workdir: Path | None = None,
+    *,
+    released: NotebookNode | None = None,
+    spare: LearnerProcess | None = None,
 ) -> NotebookVerdict:
     """The learner's check: their answers against the released tests (the visible ones),
-    run as the grader runs them, in their notebook's folder."""
-    released = student_notebook(course, unit)
+    run as the grader runs them, in their notebook's folder. `released` is the student
+    version when the caller has it already (built afresh otherwise)."""
+    released = student_notebook(course, unit) if released is None else released
     return harness_verdict(
-        released, released, nb, limits=course_limits(course), sandbox=False, workdir=workdir
+        released,
+        released,
+        nb,
+        limits=course_limits(course),
+        sandbox=False,
+        workdir=workdir,
+        spare=spare,
     )
 
 

@@ -1,0 +1,12 @@
+# The learner's nbgrader settings, read by the Validate button in `tradeoffs jupyter` /
+# `make lab` on top of the course's autograder/nbgrader_config.py: after the notebook has
+# run, the result dialog gets a summary line (k of n parts pass, what to do next) and the
+# failures read as the check's messages, without tracebacks into the course's package.
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+
+try:
+    from tradeoffs.learner.validate import on_validated
+except ImportError:  # the course's package is not installed where nbgrader runs
+    pass
+else:
+    c.Execute.on_notebook_complete = on_validated
