@@ -70,9 +70,36 @@ def exercise_banner(unit: Unit) -> str:
     )
 
 
-def learner_copy(nb: NotebookNode, banner: str) -> NotebookNode:
-    """`nb` (a generated notebook) with its generated-file header replaced by `banner`."""
+NEXT_TAG = "learner-next"
+
+
+def next_line(course: Course, unit: Unit, kind: str) -> str:
+    """The last cell of a learner's copy: links to what comes next."""
+    later = [u for u in course.units if u.id > unit.id]
+    up = "" if kind == "lesson" else "../../course/"
+    parts = []
+    if kind == "lesson" and unit.exercise_notebook:
+        parts.append(
+            f"this unit's graded exercise, [{Path(unit.exercise_notebook).name}]"
+            f"(../{unit.exercise_notebook})"
+        )
+    if later:
+        nxt = later[0]
+        parts.append(f"the lesson of [{nxt.id}]({up}{Path(nxt.lesson_notebook).name}): {nxt.title}")
+    if not parts:
+        return "**Next:** you have reached the end of the course: `tradeoffs progress` sums it up."
+    return "**Next:** " + "; then ".join(parts) + ". (`tradeoffs next` says where you stand.)"
+
+
+def learner_copy(nb: NotebookNode, banner: str, footer: str | None = None) -> NotebookNode:
+    """`nb` (a generated notebook) with its generated-file header replaced by `banner`, and
+    `footer` (links to what comes next) as its last cell."""
     out = nbformat.from_dict(json.loads(json.dumps(nb)))
+    if footer is not None:
+        tail = nbformat.v4.new_markdown_cell(footer)
+        tail.metadata = nbformat.from_dict({"tags": [NEXT_TAG]})
+        tail.id = NEXT_TAG
+        out.cells.append(tail)
     cell = nbformat.v4.new_markdown_cell(banner)
     cell.metadata = nbformat.from_dict({"tags": [BANNER_TAG]})
     first = out.cells[0] if out.cells else None
@@ -124,7 +151,7 @@ class Workspace:
             )
         nb = nbformat.reads(source.read_text(encoding="utf-8"), as_version=4)
         banner = lesson_banner(unit) if kind == "lesson" else exercise_banner(unit)
-        return _dumps(learner_copy(nb, banner))
+        return _dumps(learner_copy(nb, banner, next_line(self.course, unit, kind)))
 
     def backup(self, path: Path, unit: Unit) -> Path:
         """Copy `path` to backups/<unit>/<name>-<timestamp>.ipynb; return the copy's path."""
