@@ -2,11 +2,13 @@
 
 nbgrader's Validate runs the notebook in a kernel and lists the test cells that failed
 with their tracebacks; on a notebook without tests it says "Success! Your notebook passes
-all the tests". In the learner's JupyterLab, `on_validated` runs when the notebook has
-run (nbclient's `on_notebook_complete` hook, set in learner/jupyter/nbgrader_config.py)
-and, before nbgrader reads the outputs:
+all the tests". In the learner's JupyterLab, `on_cell_start` (nbclient's hook, set in
+learner/jupyter/nbgrader_config.py) sees every cell as the run reaches it; when it reaches
+the last cell of a learner's copy (the "Next:" links, after every test has run), and
+before nbgrader reads the outputs, it:
 - puts a summary first: k of n tested parts pass and what to do next (for a lesson: that
-  it has no tests, and where its exercise is), as a zero-point cell nbgrader lists;
+  it has no tests, and where its exercise is), in place of the banner cell, as a
+  zero-point cell that nbgrader lists;
 - replaces each failing test's traceback by the check's message for it (the last line of
   the error, "still the unsolved stub" for a stub) and how to ask for a hint.
 It changes only the executed copy nbgrader holds in memory, never the learner's file, and
@@ -22,6 +24,7 @@ from typing import Any
 from nbformat import NotebookNode, v4
 
 from tradeoffs.authoring.cells import grade_id, is_manual, is_test
+from tradeoffs.learner.workspace import BANNER_TAG, NEXT_TAG
 
 SUMMARY_ID = "tradeoffs-summary"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -72,9 +75,14 @@ def _failure(cell: NotebookNode) -> str | None:
     return None
 
 
-def _summary_cell(text: str, detail: str) -> NotebookNode:
-    cell = v4.new_code_cell(f"# {text}")
-    cell.id = SUMMARY_ID
+def _summary_cell(text: str, detail: str, into: NotebookNode | None = None) -> NotebookNode:
+    """A zero-point graded cell whose error output is the summary (`into`: made in place of
+    that cell object, which the run's notebook holds)."""
+    cell = into if into is not None else v4.new_code_cell("")
+    cell.cell_type = "code"
+    cell.source = f"# {text}"
+    cell.execution_count = None
+    cell.pop("attachments", None)
     cell.metadata = {
         "nbgrader": {
             "grade": True,
@@ -91,23 +99,26 @@ def _summary_cell(text: str, detail: str) -> NotebookNode:
     return cell
 
 
-def summarise(nb: NotebookNode) -> None:
-    """Rewrite the executed notebook `nb` in place (see the module's docstring)."""
+def summarise(cells: list[NotebookNode]) -> None:
+    """Rewrite the executed cells in place (see the module's docstring); the first cell, the
+    learner's banner, becomes the summary."""
     from tradeoffs.learner import hints
 
+    nb = v4.new_notebook(cells=cells)
     unit = _unit_of(nb)
-    tests = [c for c in nb.cells if is_test(c)]
-    if not tests and not any(is_manual(c) for c in nb.cells):
+    tests = [c for c in cells if is_test(c)]
+    slot = cells[0] if cells and BANNER_TAG in cells[0].get("metadata", {}).get("tags", []) else None
+    if slot is None:
+        return
+    if not tests and not any(is_manual(c) for c in cells):
         lesson = _lesson_unit(nb)
         where = ""
         if lesson is not None and lesson.exercise_notebook:
             where = f" Its graded exercise is {lesson.exercise_notebook}: validate that one."
-        nb.cells.insert(
-            0,
-            _summary_cell(
-                "This notebook is a lesson: it has no tests, so there is nothing to validate.",
-                where.strip() or "Run it top to bottom (Run > Run All Cells) and move the sliders.",
-            ),
+        _summary_cell(
+            "This notebook is a lesson: it has no tests, so there is nothing to validate.",
+            where.strip() or "Run it top to bottom (Run > Run All Cells) and move the sliders.",
+            into=slot,
         )
         return
     failing = []
@@ -124,7 +135,7 @@ def summarise(nb: NotebookNode) -> None:
             v4.new_output("error", ename="Failed", evalue=message, traceback=lines)
         ]
     unanswered = [
-        grade_id(c) or "?" for c in nb.cells if is_manual(c) and "YOUR ANSWER HERE" in c.source
+        grade_id(c) or "?" for c in cells if is_manual(c) and "YOUR ANSWER HERE" in c.source
     ]
     passing = len(tests) - len(failing)
     head = f"{passing} of {len(tests)} tested parts pass"
@@ -137,14 +148,27 @@ def summarise(nb: NotebookNode) -> None:
     else:
         return  # every test passes, nothing left: nbgrader's "Success!" is the truth
     where = f" (`tradeoffs check exercises/{unit.id}` gives the same in a terminal)" if unit else ""
-    nb.cells.insert(0, _summary_cell(f"{head}. {nxt}.", f"Hidden tests run when your work is graded{where}."))
+    _summary_cell(
+        f"{head}. {nxt}.", f"Hidden tests run when your work is graded{where}.", into=slot
+    )
 
 
-def on_validated(notebook: NotebookNode | None = None, **_: Any) -> None:
-    """nbclient's on_notebook_complete hook: summarise, only while nbgrader validates."""
-    if notebook is None or os.environ.get("NBGRADER_EXECUTION") != "validate":
+_seen: list[NotebookNode] = []
+
+
+def on_cell_start(cell: NotebookNode | None = None, cell_index: int = -1, **_: Any) -> None:
+    """nbclient's on_cell_start hook, called for every cell in order as the run reaches it
+    (so at the last one, every earlier cell has run): only while nbgrader validates."""
+    if cell is None or os.environ.get("NBGRADER_EXECUTION") != "validate":
         return
-    try:
-        summarise(notebook)
-    except Exception:  # never let the summary break the button
-        pass
+    if cell_index == 0:
+        _seen.clear()
+    _seen.append(cell)
+    tags = cell.get("metadata", {}).get("tags", [])
+    if NEXT_TAG in tags and len(_seen) == cell_index + 1:
+        try:
+            summarise(list(_seen))
+        except Exception:  # never let the summary break the button
+            pass
+        finally:
+            _seen.clear()

@@ -5,8 +5,8 @@
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
 try:
-    from tradeoffs.learner.validate import on_validated
+    from tradeoffs.learner.validate import on_cell_start
 except ImportError:  # the course's package is not installed where nbgrader runs
     pass
 else:
-    c.Execute.on_notebook_complete = on_validated
+    c.Execute.on_cell_start = on_cell_start
