@@ -23,3 +23,4 @@ c.ServerApp.jpserver_extensions = {
 # Open at the workspace's start page.
 if os.environ.get("TRADEOFFS_WORKSPACE"):
     c.ServerApp.default_url = "/lab/tree/START.md"
+    c.LabApp.default_url = "/lab/tree/START.md"
