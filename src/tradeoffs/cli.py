@@ -17,7 +17,6 @@ from typing import Any
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from tradeoffs import __version__  # noqa: E402
-from tradeoffs.authoring.build import BuildError  # noqa: E402
 from tradeoffs.catalog import CatalogueError, Course, load  # noqa: E402
 from tradeoffs.learner.commands import LearnerError  # noqa: E402
 from tradeoffs.learner.workspace import WorkspaceError  # noqa: E402
@@ -255,7 +254,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="tradeoffs",
         description="A course on performance trade-offs: latency, cost and accuracy.",
@@ -339,13 +338,14 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("lab", help="run a lab outside Jupyter (e.g. `lab endpoint serve`)")
-    from tradeoffs.labs.endpoint.cli import add_cli as add_endpoint
+    if with_labs:  # the labs' commands import their stacks (FastAPI, ...): only when asked
+        from tradeoffs.labs.endpoint.cli import add_cli as add_endpoint
 
-    labs = p.add_subparsers(dest="lab", metavar="LAB", required=True)
-    add_endpoint(labs)
-    from tradeoffs.labs.transcode.cli import add_cli as add_transcode
+        labs = p.add_subparsers(dest="lab", metavar="LAB", required=True)
+        add_endpoint(labs)
+        from tradeoffs.labs.transcode.cli import add_cli as add_transcode
 
-    add_transcode(labs)
+        add_transcode(labs)
 
     p = sub.add_parser("build", help="authors: regenerate notebooks from course/ and solutions/")
     p.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")
@@ -364,7 +364,8 @@ def _venv_on_path() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _venv_on_path()
-    args = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser(with_labs="lab" in argv).parse_args(argv)
     if not getattr(args, "func", None):
         parser().print_help()
         return 0
@@ -373,12 +374,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CatalogueError as exc:
         print(f"tradeoffs: {exc}", file=sys.stderr)
         return 2
-    except BuildError as exc:
-        print(f"tradeoffs build: {exc}", file=sys.stderr)
-        return 2
     except (LearnerError, WorkspaceError) as exc:
         print(f"tradeoffs {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        build = sys.modules.get("tradeoffs.authoring.build")  # imported only where it is used
+        if build is not None and isinstance(exc, build.BuildError):
+            print(f"tradeoffs build: {exc}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130

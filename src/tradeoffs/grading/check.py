@@ -21,7 +21,6 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from tradeoffs.authoring.build import source_notebook, student_notebook
 from tradeoffs.authoring.cells import is_manual, is_test
 from tradeoffs.authoring.config import nbgrader_config
 from tradeoffs.catalog import Course, Unit
@@ -146,7 +145,10 @@ def check_notebook(
     """The learner's check: their answers against the released tests (the visible ones),
     run as the grader runs them, in their notebook's folder. `released` is the student
     version when the caller has it already (built afresh otherwise)."""
-    released = student_notebook(course, unit) if released is None else released
+    if released is None:
+        from tradeoffs.authoring.build import student_notebook  # jupytext: imported when needed
+
+        released = student_notebook(course, unit)
     return harness_verdict(
         released,
         released,
@@ -194,6 +196,8 @@ def kernel_verdict(
 def unsolved_notebook(course: Course, unit: Unit) -> NotebookNode:
     """The master copy with every solution replaced by nbgrader's stub, hidden tests kept."""
     from nbgrader.preprocessors import ClearSolutions
+
+    from tradeoffs.authoring.build import source_notebook
 
     nb = source_notebook(course, unit)
     nb, _ = ClearSolutions(config=nbgrader_config(course)).preprocess(nb, {})
