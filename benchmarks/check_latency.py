@@ -67,8 +67,10 @@ def main() -> int:
         assert path is not None
         if args.solved:
             path.write_bytes(dumps(reference_submission(course, unit)))
-        print(f"{unit.id}: {path.name} ({'solved' if args.solved else 'unsolved stub'}), "
-              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        print(
+            f"{unit.id}: {path.name} ({'solved' if args.solved else 'unsolved stub'}), "
+            f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+        )
         cold = [
             timed([str(bindir / "tradeoffs"), "check", str(path)], env, ws.root)
             for _ in range(args.runs)

@@ -245,9 +245,7 @@ def test_terminal_opens_in_the_workspace_with_the_command(
     pg.locator(".xterm-helper-textarea").first.wait_for(state="attached")
     time.sleep(1.5)  # the shell's prompt
     pg.locator(".jp-Terminal").first.click()
-    pg.keyboard.type(
-        f"tradeoffs list | head -3; (pwd; command -v tradeoffs) > {out}\n", delay=5
-    )
+    pg.keyboard.type(f"tradeoffs list | head -3; (pwd; command -v tradeoffs) > {out}\n", delay=5)
     for _ in range(100):
         if out.is_file() and len(out.read_text().splitlines()) >= 2:
             break

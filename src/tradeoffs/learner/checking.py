@@ -99,7 +99,9 @@ def parts_of(verdict: Any) -> list[Part]:
                 message = f"[{test.status}] {message}"
         out.append(Part(gid, "test", test.passed, test.points, test.max_points, message))
     for gid in verdict.unanswered:
-        out.append(Part(gid, "written", False, 0, 0, "written answer, graded by hand: not answered yet"))
+        out.append(
+            Part(gid, "written", False, 0, 0, "written answer, graded by hand: not answered yet")
+        )
     return out
 
 

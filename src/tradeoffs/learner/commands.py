@@ -160,7 +160,9 @@ def hint_lines(ws: Workspace, unit: Unit, asked: str) -> list[str]:
     else:
         lines.append("(that was the last hint: it is close to the answer)")
     if kinds[part] == "written":
-        lines.append("(once you have answered it, this command shows the mark scheme and a model answer)")
+        lines.append(
+            "(once you have answered it, this command shows the mark scheme and a model answer)"
+        )
     return lines
 
 
@@ -188,7 +190,9 @@ def _answered(ws: Workspace, unit: Unit, part: str) -> bool:
     for cell in nb.cells:
         if grade_id(cell) == part:
             text = cell.source.strip()
-            return bool(text) and text != stub.get(part, "").strip() and "YOUR ANSWER HERE" not in text
+            return (
+                bool(text) and text != stub.get(part, "").strip() and "YOUR ANSWER HERE" not in text
+            )
     return False
 
 
@@ -219,7 +223,5 @@ def exercise_path(ws: Workspace, course: Course, asked: str) -> tuple[Unit, Path
     if mine is None or not mine.is_file():
         if not ws.exists:
             raise WorkspaceError(f"no workspace at {ws.root}: make it with `tradeoffs workspace`")
-        raise LearnerError(
-            f"{mine} is missing: `tradeoffs reset {unit.id}` puts the exercise back"
-        )
+        raise LearnerError(f"{mine} is missing: `tradeoffs reset {unit.id}` puts the exercise back")
     return unit, mine

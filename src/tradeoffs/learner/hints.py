@@ -57,7 +57,9 @@ def solution_region(source: str) -> str:
     found = _REGION.search(source)
     if not found:
         return ""
-    lines = [re.sub(r"^#\s?", "", ln) if ln.startswith("#") else ln for ln in found.group(1).split("\n")]
+    lines = [
+        re.sub(r"^#\s?", "", ln) if ln.startswith("#") else ln for ln in found.group(1).split("\n")
+    ]
     return "\n".join(lines).strip()
 
 

@@ -65,7 +65,9 @@ def environment(ws: Workspace) -> dict[str, str]:
             "TRADEOFFS_ROOT": str(ws.course.root),
             "TRADEOFFS_WORKSPACE": str(ws.root),
             "TRADEOFFS_BIN": scripts,
-            "PATH": os.pathsep.join([scripts, *[p for p in env.get("PATH", "").split(os.pathsep) if p != scripts]]),
+            "PATH": os.pathsep.join(
+                [scripts, *[p for p in env.get("PATH", "").split(os.pathsep) if p != scripts]]
+            ),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
     )

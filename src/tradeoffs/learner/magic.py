@@ -51,7 +51,9 @@ def check_from_kernel(notebook: str | None = None) -> Any:
         ws = workspace.find(course, must_exist=False)
         unit, path = commands.exercise_path(ws, course, str(path))
         age = time.time() - path.stat().st_mtime
-        print(f"{unit.id}: checking {path.name} as saved {_ago(age)} (save first to check your latest)")
+        print(
+            f"{unit.id}: checking {path.name} as saved {_ago(age)} (save to check your latest)"
+        )
         started = time.perf_counter()
         verdict = checking.run_check(course, unit, path)
         elapsed = time.perf_counter() - started
@@ -88,7 +90,9 @@ def run_line(line: str) -> None:
         course = load(None)
         ws = workspace.find(course)
         if what == "hint" and len(rest) == 2:
-            lines = commands.hint_lines(ws, commands.find_unit(course, rest[0], exercise=True), rest[1])
+            lines = commands.hint_lines(
+                ws, commands.find_unit(course, rest[0], exercise=True), rest[1]
+            )
         elif what == "list":
             lines = commands.list_lines(ws)
         elif what == "next":

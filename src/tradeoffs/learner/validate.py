@@ -71,7 +71,10 @@ def _failure(cell: NotebookNode) -> str | None:
             return f"{ename}: {evalue}" if evalue else ename
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            return "it wrote to stderr (a warning counts as a failure): " + str(out.get("text", ""))[:200]
+            return (
+                "it wrote to stderr (a warning counts as a failure): "
+                + str(out.get("text", ""))[:200]
+            )
     return None
 
 
@@ -93,9 +96,7 @@ def _summary_cell(text: str, detail: str, into: NotebookNode | None = None) -> N
             "solution": False,
         }
     }
-    cell.outputs = [
-        v4.new_output("error", ename="Summary", evalue=text, traceback=[text, detail])
-    ]
+    cell.outputs = [v4.new_output("error", ename="Summary", evalue=text, traceback=[text, detail])]
     return cell
 
 
@@ -107,7 +108,9 @@ def summarise(cells: list[NotebookNode]) -> None:
     nb = v4.new_notebook(cells=cells)
     unit = _unit_of(nb)
     tests = [c for c in cells if is_test(c)]
-    slot = cells[0] if cells and BANNER_TAG in cells[0].get("metadata", {}).get("tags", []) else None
+    slot = (
+        cells[0] if cells and BANNER_TAG in cells[0].get("metadata", {}).get("tags", []) else None
+    )
     if slot is None:
         return
     if not tests and not any(is_manual(c) for c in cells):
@@ -131,9 +134,7 @@ def summarise(cells: list[NotebookNode]) -> None:
         lines = [f"{gid}: {message}"]
         if unit is not None and hints.ladder(unit, gid):
             lines.append(hints.how_to_ask(unit, gid))
-        cell.outputs = [
-            v4.new_output("error", ename="Failed", evalue=message, traceback=lines)
-        ]
+        cell.outputs = [v4.new_output("error", ename="Failed", evalue=message, traceback=lines)]
     unanswered = [
         grade_id(c) or "?" for c in cells if is_manual(c) and "YOUR ANSWER HERE" in c.source
     ]
