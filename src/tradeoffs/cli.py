@@ -187,6 +187,40 @@ def cmd_jupyter(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - exec does not return
 
 
+def cmd_interview(args: argparse.Namespace) -> int:
+    """Candidates: a variant of the interview questions, or grade one you answered."""
+    from tradeoffs.learner import practice
+
+    course = _course(args)
+    if args.submit:
+        from tradeoffs.learner import commands
+
+        ws = _workspace(args, course, must_exist=False)
+        _, path = commands.exercise_path(ws, course, args.submit)
+        verdict, lines = practice.submit(course, path)
+        review = path.parent / "review.md"
+        review.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _print(lines)
+        print(f"\n(this review is also in {review})")
+        return 0 if not verdict.failed else 1
+    ws = _workspace(args, course, must_exist=False)
+    if not ws.exists:
+        from tradeoffs.learner import workspace
+
+        ws, _, _ = workspace.create(course, ws.root)
+    path, seed, what = practice.make_variant(ws, args.seed, args.timed, force=args.force)
+    if what == "kept":
+        print(f"variant {seed} is already there with your answers (kept; --force starts afresh)")
+    elif what not in ("new", "same"):
+        print(f"your earlier answers to variant {seed} are kept in {what}")
+    print(f"variant {seed}: {path}")
+    print(
+        f"answer it in JupyterLab, then: tradeoffs interview --submit {path.parent}"
+        + (f" (timed: {args.timed} minutes)" if args.timed else "")
+    )
+    return 0
+
+
 def _print(lines: list[str]) -> None:
     for line in lines:
         print(line)
@@ -198,12 +232,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from tradeoffs.grading.sandbox import Limits, sandbox_status
     from tradeoffs.grading.submissions import find_submissions
 
+    variant = None
     try:
         if args.course_dir:
             assignment = batch.assignment_from_course_dir(Path(args.course_dir), args.assignment)
         else:
             course = _course(args)
             assignment = batch.assignment_from_unit(course, course.unit(args.assignment))
+            if args.assignment == "08_interview":  # each student's own variant and key
+                from tradeoffs.learner.practice import variant_for
+
+                variant = variant_for(course)
         submissions = find_submissions(Path(args.submissions), assignment.id)
         limits = Limits(
             cell_timeout_s=args.timeout,
@@ -233,6 +272,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             force=args.force,
             only=args.student,
             progress=progress,
+            variant=variant,
         )
     except batch.GradingError as exc:
         progress.close()
@@ -303,6 +343,14 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=0, help="stop after this many checks (0: never)")
     p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
     p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("interview", help="candidates: a seeded variant of the interview unit")
+    p.add_argument("--seed", type=int, help="which variant (default: a random one)")
+    p.add_argument("--timed", type=int, metavar="MIN", help="a countdown of MIN minutes")
+    p.add_argument("--submit", metavar="NOTEBOOK", help="grade your answered variant, then review")
+    p.add_argument("--force", action="store_true", help="start the variant afresh (yours is backed up)")
+    p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
+    p.set_defaults(func=cmd_interview)
 
     p = sub.add_parser("jupyter", help="learners: open JupyterLab on your workspace")
     p.add_argument("--port", type=int, default=8888)

@@ -21,9 +21,17 @@ from tradeoffs.learner import hints
 UNSOLVED = "still the unsolved stub: write your code and delete the `raise` line"
 
 
-def released_notebook(course: Course, unit: Unit) -> NotebookNode:
-    """The student version of `unit`'s exercise: the committed copy when it is current."""
+def released_notebook(course: Course, unit: Unit, nb: NotebookNode | None = None) -> NotebookNode:
+    """The student version of `unit`'s exercise: the committed copy when it is current; for
+    the interview unit, the student version of the variant `nb` is."""
     import nbformat
+
+    from tradeoffs.learner import interview
+
+    if unit.id == interview.UNIT_ID and nb is not None:
+        seed = interview.seed_of(nb)
+        if seed != interview.DEFAULT_SEED or interview.timed_of(nb):
+            return interview.variant_student(course, seed, interview.timed_of(nb))
 
     built = course.root / str(unit.exercise_notebook)
     source = course.root / str(unit.exercise)
@@ -95,6 +103,8 @@ def parts_of(verdict: Any) -> list[Part]:
             message = test.summary
             if message.startswith("NotImplementedError"):
                 message = UNSOLVED
+            elif message.startswith("NameError"):
+                message += " (the cell that defines it did not run to the end: still the stub?)"
             elif test.status not in ("", "failed", "passed"):
                 message = f"[{test.status}] {message}"
         out.append(Part(gid, "test", test.passed, test.points, test.max_points, message))
@@ -168,7 +178,7 @@ def run_check(
         unit,
         nb,
         workdir=path.parent.resolve(),
-        released=released if released is not None else released_notebook(course, unit),
+        released=released if released is not None else released_notebook(course, unit, nb),
         spare=spare,
     )
 
