@@ -4,7 +4,7 @@
 #                the learner's settings (`tradeoffs jupyter`; NO_BROWSER=1 to not open a
 #                browser, PORT=8888 to choose the port)
 #   make test    install, then lint, `tradeoffs build --check` and the whole test suite
-#   make check   lint, types and the build check, without the slow tests
+#   make check   lint, types and `tradeoffs dev check` (the course's rules), without the tests
 #   make build   regenerate course/*.ipynb and exercises/ from their sources
 #   make bench   benchmarks (not tests): grading throughput against plain nbgrader
 #   make lock    re-resolve requirements.lock from pyproject.toml (after changing dependencies);
@@ -53,7 +53,7 @@ types: install
 	$(BIN)/mypy
 
 check: lint types
-	$(BIN)/tradeoffs build --check
+	$(BIN)/tradeoffs dev check
 
 test: lint
 	$(BIN)/tradeoffs build --check

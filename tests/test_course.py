@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 
-from tradeoffs.authoring import build
-from tradeoffs.catalog import Course
-from tradeoffs.grading.check import autograded_ids, graded_cells
-
-UNIT_ID = re.compile(r"^\d\d_[a-z][a-z0-9_]*$")
+from tradeoffs.authoring import build, rules
+from tradeoffs.catalog import Course, load
 
 
 @pytest.fixture(scope="module")
@@ -45,74 +44,35 @@ def test_generated_notebooks_have_no_outputs_and_say_they_are_generated(
                 assert cell.outputs == [] and cell.execution_count is None, relpath
 
 
-def test_unit_ids_and_paths_follow_the_layout(course: Course) -> None:
-    assert course.units, "course.toml lists no units"
-    for unit in course.units:
-        assert UNIT_ID.match(unit.id), f"unit id {unit.id!r} must look like NN_slug"
-        assert unit.lesson == f"course/{unit.id}.py", (
-            f"{unit.id}: lesson must be course/{unit.id}.py, got {unit.lesson}"
-        )
-        assert (course.root / unit.lesson).is_file(), f"{unit.lesson} is missing"
-        if unit.exercise is not None:
-            assert unit.exercise == f"solutions/{unit.id}.py", (
-                f"{unit.id}: exercise must be solutions/{unit.id}.py, got {unit.exercise}"
-            )
-        assert unit.time_budget_s > 0, f"{unit.id}: time_budget_s must be positive"
-    numbers = [int(u.id[:2]) for u in course.units]
-    assert numbers == sorted(numbers), "units must be listed in order"
+@pytest.mark.parametrize("rule", rules.RULES, ids=lambda r: r.__name__)
+def test_the_course_keeps_its_rules(course: Course, rule: Any) -> None:
+    found = rule(course)
+    assert not found, "\n".join(str(p) for p in found)
 
 
-def test_no_stray_files(course: Course) -> None:
-    lessons = {Path(u.lesson).name for u in course.units} | {
-        Path(u.lesson_notebook).name for u in course.units
-    }
-    for path in (course.root / "course").iterdir():
-        if path.name.startswith(".") or path.name == "__pycache__":
-            continue
-        assert path.name in lessons, f"course/{path.name} is not a lesson in course.toml"
-    solutions = {Path(u.exercise).name for u in course.exercises if u.exercise}
-    for path in (course.root / "solutions").iterdir():
-        if path.name.startswith(".") or path.name == "__pycache__":
-            continue
-        assert path.name in solutions, (
-            f"solutions/{path.name} is not an exercise in course.toml: add `exercise =` "
-            "to its unit or delete it"
-        )
-    exercises = {u.id for u in course.exercises}
-    for path in (course.root / "exercises").iterdir():
-        assert path.name in exercises, f"exercises/{path.name} has no exercise in course.toml"
+def _broken_copy(course: Course, tmp_path: Path) -> Course:
+    for name in ("course.toml", "autograder"):
+        src = course.root / name
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name)
+        else:
+            shutil.copy(src, tmp_path / name)
+    for folder in ("course", "solutions", "exercises"):
+        shutil.copytree(course.root / folder, tmp_path / folder)
+    return load(tmp_path)
 
 
-def test_every_exercise_has_points_and_hints(course: Course) -> None:
-    seen: dict[str, str] = {}
-    for unit in course.exercises:
-        nb = build.source_notebook(course, unit)
-        cells = graded_cells(nb)
-        assert cells, f"{unit.exercise} has no graded cells"
-        assert autograded_ids(nb), f"{unit.exercise} has no autograded test"
-        assert unit.points == sum(cells.values()), (
-            f"{unit.id}: course.toml says points = {unit.points:g}, the graded cells of "
-            f"{unit.exercise} add up to {sum(cells.values()):g}"
-        )
-        for grade_id in cells:
-            assert grade_id in unit.hints, (
-                f"{unit.id}: graded cell {grade_id!r} has no hint in course.toml: "
-                f'add `{grade_id} = "..."` under [units.hints]'
-            )
-            assert grade_id not in seen, (
-                f"grade id {grade_id!r} is used by both {seen[grade_id]} and {unit.id}"
-            )
-            seen[grade_id] = unit.id
-        stray = set(unit.hints) - set(cells)
-        assert not stray, f"{unit.id}: hints for cells that do not exist: {sorted(stray)}"
-
-
-def test_test_cells_say_what_they_check(course: Course) -> None:
-    for unit in course.exercises:
-        nb = build.source_notebook(course, unit)
-        for cell in nb.cells:
-            if cell.metadata.get("nbgrader", {}).get("grade_id") in autograded_ids(nb):
-                first = cell.source.strip().splitlines()[0]
-                assert first.startswith('"""') and first.endswith('"""'), (
-                    f"{unit.exercise}: test cell {cell.id} must start with a one-line docstring"
-                )
+def test_each_rule_names_the_fix(course: Course, tmp_path: Path) -> None:
+    copy = _broken_copy(course, tmp_path)
+    toml = (tmp_path / "course.toml").read_text()
+    toml = toml.replace("points = 16", "points = 15", 1)
+    toml = re.sub(r"\ntest_nearest_rank = [^\n]*", "", toml, count=1)
+    (tmp_path / "course.toml").write_text(toml)
+    (tmp_path / "solutions" / "99_stray.py").write_text("# %%\n")
+    (tmp_path / "course" / "01_metrics.ipynb").write_text("{}")
+    copy = load(tmp_path)
+    text = "\n".join(str(p) for p in rules.problems(copy))
+    assert "set points = 16" in text
+    assert "'test_nearest_rank' has no hint" in text and "[units.hints]" in text
+    assert "solutions/99_stray.py" in text and "delete" in text
+    assert "course/01_metrics.ipynb: out of date: run `make build`" in text

@@ -257,39 +257,120 @@ def test_a_broken_course_config_shows_nbgraders_own_error(tmp_path: Path, course
 
 @pytest.mark.slow
 def test_jobs_run_on_a_dask_cluster(tmp_path: Path, course: Course) -> None:
-    distributed = pytest.importorskip("distributed")
+    """A real scheduler and worker (as an instructor starts them), and the command line:
+    all in processes of their own, so nothing of Dask's lingers in this one."""
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("distributed")
     unit = course.unit("01_metrics")
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "hal.ipynb").write_bytes(dumps(reference_submission(course, unit)))
     (subs / "ida.ipynb").write_bytes(dumps(student_notebook(course, unit)))
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0"
-    ) as cluster:
-        outcome = batch.grade(
-            batch.assignment_from_unit(course, unit),
-            find_submissions(subs, unit.id),
-            tmp_path / "out",
-            limits=LIMITS,
-            scheduler=cluster.scheduler_address,
+    info = tmp_path / "scheduler.json"
+    bindir = Path(sys.executable).parent
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [
+            bindir / "dask",
+            "scheduler",
+            "--scheduler-file",
+            info,
+            "--port",
+            "0",
+            "--dashboard-address",
+            ":0",
+            "--host",
+            "127.0.0.1",
+        ],
+        **quiet,
+    )
+    worker = None
+    try:
+        for _ in range(300):
+            if info.is_file() and info.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        worker = subprocess.Popen(
+            [
+                bindir / "dask",
+                "worker",
+                address,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "2",
+                "--dashboard-address",
+                ":0",
+                "--no-nanny",
+            ],
+            **quiet,
         )
-    assert outcome.results["hal"].score == 13 and outcome.results["ida"].score == 0
+        out = tmp_path / "out"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tradeoffs.cli",
+                "--root",
+                str(ROOT),
+                "grade",
+                unit.id,
+                "--submissions",
+                str(subs),
+                "--out",
+                str(out),
+                "--scheduler",
+                address,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=20)
+    rows = grades(out)
+    assert rows["hal"]["score"] == "13" and rows["ida"]["score"] == "0"
 
 
 def test_unreachable_scheduler_is_a_grader_error(tmp_path: Path, course: Course) -> None:
+    import subprocess
+    import sys
+
     unit = course.unit("01_metrics")
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "jo.ipynb").write_bytes(dumps(student_notebook(course, unit)))
-    with pytest.raises(batch.GradingError, match="cannot reach the Dask scheduler"):
-        batch.grade(
-            batch.assignment_from_unit(course, unit),
-            find_submissions(subs, unit.id),
-            tmp_path / "out",
-            limits=Limits(),
-            scheduler="tcp://127.0.0.1:9",
-            scheduler_timeout_s=2,
-        )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tradeoffs.cli",
+            "--root",
+            str(ROOT),
+            "grade",
+            unit.id,
+            "--submissions",
+            str(subs),
+            "--out",
+            str(tmp_path / "out"),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--scheduler-timeout",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "cannot reach the Dask scheduler" in done.stderr
 
 
 # ------------------------------------------------------------------ the course's own exercises

@@ -191,6 +191,20 @@ def test_a_hidden_failure_says_only_the_docstring() -> None:
     assert result.tests["c2"].message == "AssertionError: f(50) is not 1"
 
 
+def test_a_visible_helper_called_from_the_hidden_part_fails_hidden() -> None:
+    result = run(
+        ("answer", "def f(x):\n    return 1 if x < 10 else 0"),
+        (
+            "test",
+            '"""f is one everywhere"""\n'
+            "def check(x):\n    assert f(x) == 1, f'f({x}) should be 1'\n"
+            "check(1)\n### BEGIN HIDDEN TESTS\ncheck(77)\n### END HIDDEN TESTS",
+        ),
+    )
+    assert result.tests["c1"].message == "a hidden check failed: f is one everywhere"
+    assert "77" not in result.tests["c1"].message
+
+
 def test_what_cannot_cross_falls_back_to_the_kernel_only_when_allowed() -> None:
     cells = (
         ("answer", "def f(box):\n    return box.value"),
@@ -234,3 +248,23 @@ def test_the_learners_prints_during_a_test_are_kept_apart() -> None:
 def test_errors_in_learner_cells_are_outputs_not_grader_errors(bad: str) -> None:
     result = run(("answer", bad), ("test", "assert True"))
     assert result.cells[0] == "error" and verdicts(result) == {"c1": ("passed", 1.0)}
+
+
+def test_every_byte_the_learner_sends_counts() -> None:
+    result = run(
+        ("answer", "def chunk():\n    return 'x' * 400_000"),
+        ("test", "for _ in range(20):\n    chunk()"),
+        limits=Limits(cell_timeout_s=5, output_bytes=2_000_000),
+    )
+    assert verdicts(result) == {"c1": ("limit", 0.0)}
+
+
+def test_the_whole_submission_has_a_deadline() -> None:
+    result = run(
+        ("answer", "import time\ntime.sleep(1.5)"),
+        ("answer", "import time\ntime.sleep(1.5)"),
+        ("test", "assert True"),
+        limits=Limits(cell_timeout_s=5, submission_timeout_s=2),
+    )
+    assert result.timed_out
+    assert verdicts(result) == {"c2": ("timeout", 0.0)}

@@ -77,6 +77,20 @@ def _workspace(args: argparse.Namespace, course: Course, must_exist: bool = True
     return workspace.find(course, where, must_exist=must_exist)
 
 
+def cmd_dev_check(args: argparse.Namespace) -> int:
+    """Authors: every rule that holds the catalogue and the files together, with fixes."""
+    from tradeoffs.authoring.rules import problems
+
+    found = problems(_course(args))
+    for problem in found:
+        print(problem, file=sys.stderr)
+    if found:
+        print(f"{len(found)} problem(s); each line says the fix", file=sys.stderr)
+        return 1
+    print("the course holds together: catalogue, files, points, hints, generated notebooks")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Learners: the exercise's visible tests on the saved notebook, a line a part."""
     from tradeoffs.learner import checking, commands
@@ -269,6 +283,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             limits=limits,
             workers=args.workers,
             scheduler=args.scheduler,
+            scheduler_timeout_s=args.scheduler_timeout,
             force=args.force,
             only=args.student,
             progress=progress,
@@ -379,6 +394,12 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per cell (default 60)")
     p.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel (default 2048)")
     p.add_argument("--scheduler", help="address of a Dask scheduler to run the jobs on")
+    p.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=20.0,
+        help="seconds to wait for the Dask scheduler (default 20)",
+    )
     p.add_argument("--course-dir", help="grade an assignment of this nbgrader course folder")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="re-run unchanged submissions too")
@@ -393,6 +414,11 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
         from tradeoffs.labs.transcode.cli import add_cli as add_transcode
 
         add_transcode(labs)
+
+    p = sub.add_parser("dev", help="authors: course maintenance")
+    dev = p.add_subparsers(dest="dev", metavar="WHAT", required=True)
+    q = dev.add_parser("check", help="check the catalogue and the files hold together")
+    q.set_defaults(func=cmd_dev_check)
 
     p = sub.add_parser("build", help="authors: regenerate notebooks from course/ and solutions/")
     p.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")

@@ -12,6 +12,7 @@ falls back to per-process rlimits, saying so loudly.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import time
@@ -46,8 +47,18 @@ def layout() -> str | None:
     return None
 
 
+@functools.cache
 def available() -> bool:
-    return layout() is not None
+    """True when this process can make, fill and remove a control group here (a layout
+    can be mounted yet read-only or undelegated, as in many containers)."""
+    if layout() is None:
+        return False
+    try:
+        probe = Group(f"probe-{os.getpid()}", memory_bytes=64 * 1024 * 1024, pids=8)
+    except OSError:
+        return False
+    probe.remove()
+    return True
 
 
 class Group:

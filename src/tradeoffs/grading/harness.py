@@ -456,7 +456,9 @@ class Harness:
     def _failure(self, step: Step, exc: BaseException) -> TestResult:
         frames = traceback.extract_tb(exc.__traceback__)
         lines = [f.lineno for f in frames if f.filename == _filename(step) and f.lineno]
-        hidden = bool(lines) and step.line_is_hidden(lines[-1])
+        # Hidden if the failure passed through hidden code anywhere on its way, e.g. a
+        # helper defined in the visible part but called from the hidden part.
+        hidden = any(step.line_is_hidden(n) for n in lines)
         detail = "".join(traceback.format_exception(exc))
         remote_tb = getattr(exc, "remote_traceback", "")
         if remote_tb:

@@ -235,6 +235,8 @@ def sandboxed_command(
         elif path.is_dir():
             bwrap += ["--ro-bind", system, system]
     bwrap += ["--dev", "/dev", "--proc", "/proc"]
+    # POSIX shared memory and semaphores (multiprocessing, joblib): a small tmpfs.
+    bwrap += ["--size", str(64 * 1024 * 1024), "--perms", "1777", "--tmpfs", "/dev/shm"]
     bwrap += ["--size", str(limits.disk_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
     bwrap += ["--dir", "/tmp/work", "--dir", "/tmp/home"]
     made: set[Path] = set()

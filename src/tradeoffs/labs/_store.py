@@ -58,5 +58,6 @@ def stored(name: str, key: Any, compute: Callable[[], T]) -> T:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".store-")
         with os.fdopen(fd, "w") as fh:
             json.dump({"tree": tree, "buffer": base64.b64encode(buffer).decode()}, fh)
+        os.chmod(tmp, 0o644)  # readable by sandboxed processes, which see the store
         os.replace(tmp, path)
     return value
