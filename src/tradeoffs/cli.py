@@ -363,7 +363,9 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="which variant (default: a random one)")
     p.add_argument("--timed", type=int, metavar="MIN", help="a countdown of MIN minutes")
     p.add_argument("--submit", metavar="NOTEBOOK", help="grade your answered variant, then review")
-    p.add_argument("--force", action="store_true", help="start the variant afresh (yours is backed up)")
+    p.add_argument(
+        "--force", action="store_true", help="start the variant afresh (yours is backed up)"
+    )
     p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
     p.set_defaults(func=cmd_interview)
 

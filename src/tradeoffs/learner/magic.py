@@ -51,9 +51,7 @@ def check_from_kernel(notebook: str | None = None) -> Any:
         ws = workspace.find(course, must_exist=False)
         unit, path = commands.exercise_path(ws, course, str(path))
         age = time.time() - path.stat().st_mtime
-        print(
-            f"{unit.id}: checking {path.name} as saved {_ago(age)} (save to check your latest)"
-        )
+        print(f"{unit.id}: checking {path.name} as saved {_ago(age)} (save to check your latest)")
         started = time.perf_counter()
         verdict = checking.run_check(course, unit, path)
         elapsed = time.perf_counter() - started

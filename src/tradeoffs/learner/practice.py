@@ -1,10 +1,11 @@
 """`tradeoffs interview`: make a variant of unit 08 for a candidate, and grade it when they
 submit it (self-study), revealing the model answers only then.
 
-    tradeoffs interview [--seed N] [--timed MIN]   -> <workspace>/interview/seed-N/08_interview_exercise.ipynb
-    tradeoffs interview --submit PATH              -> a verdict per part against that variant's
-                                                       key, then its key, mark schemes and model
-                                                       answers (also written to review.md beside it)
+    tradeoffs interview [--seed N] [--timed MIN]
+        -> <workspace>/interview/seed-N/08_interview_exercise.ipynb
+    tradeoffs interview --submit PATH
+        -> a verdict per part against that variant's key, then its key, mark schemes and
+           model answers (also written to review.md beside it)
 
 For a class, `tradeoffs grade 08_interview` finds each student's variant in their notebook
 (`variant_for`) and grades it against that variant's key.
@@ -26,7 +27,11 @@ FOLDER = "interview"
 
 
 def banner(seed: int, timed_min: int | None) -> str:
-    timed = f" Timed: {timed_min} minutes, counting from when you run the first cell." if timed_min else ""
+    timed = (
+        f" Timed: {timed_min} minutes, counting from when you run the first cell."
+        if timed_min
+        else ""
+    )
     return (
         f"> **Interview practice, variant {seed}.** Its numbers (and its answer key) are its "
         "own: another seed gives others." + timed + " Answer every part, save, then submit it "
@@ -97,7 +102,11 @@ def submit(course: Course, path: Path) -> tuple[Any, list[str]]:
     lines += ["", "## The key", ""]
     for name, value in key.items():
         if name != "q1_net_usd":
-            lines.append(f"- `{name}` = {value:,.6g}" if isinstance(value, float) else f"- `{name}` = {value!r}")
+            lines.append(
+                f"- `{name}` = {value:,.6g}"
+                if isinstance(value, float)
+                else f"- `{name}` = {value!r}"
+            )
     lines += ["", "## Written parts: mark schemes and model answers", ""]
     schemes = hints.mark_schemes(master)
     for gid in interview.WRITTEN_PARTS:
@@ -108,7 +117,11 @@ def submit(course: Course, path: Path) -> tuple[Any, list[str]]:
         state = " (you left it unanswered)" if gid in verdict.unanswered else ""
         lines += [f"### {gid}{pts}{state}", "", "Mark scheme:"]
         lines += [f"- [ ] {item}" for item in scheme.items]
-        lines += ["", f"Model answer: {scheme.model_answer.removeprefix('**Model answer.**').strip()}", ""]
+        lines += [
+            "",
+            f"Model answer: {scheme.model_answer.removeprefix('**Model answer.**').strip()}",
+            "",
+        ]
     lines.append(
         f"Mark your written answers against the schemes ({unit.points - possible:g} points). "
         f"Another variant: `tradeoffs interview --seed {seed + 1}`."

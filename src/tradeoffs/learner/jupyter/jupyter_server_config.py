@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-c = get_config()  # noqa: F821  (provided by traitlets when the server loads this file)
+c = get_config()  # type: ignore[name-defined]  # noqa: F821  (traitlets provides it)
 
 _here = Path(__file__).resolve().parent
 
