@@ -6,7 +6,8 @@ own numbers and its own answer key.
     variant_master(course, seed, timed_min)   the master copy of that variant: the course's
                     master (solutions/08_interview.py) with its seed, its key (in the hidden
                     tests, which nbgrader strips from the student version) and its model
-                    answers; variant_student(...) is nbgrader's student version of it
+                    answers; variant_student(...) is nbgrader's student version of it,
+                    reference_answers(...) that version with every part answered right
     seed_of(nb)     which variant a submitted notebook is (its metadata, else its seed line)
 
 The master copy is written for seed 0 and marked where a variant differs:
@@ -389,6 +390,17 @@ def variant_student(course: Any, seed: int, timed_min: int | None = None) -> Not
     student = canonical(release_notebook(master, UNIT_ID, nbgrader_config(course)))
     student.metadata[META_KEY] = {"interview": {"seed": int(seed), "timed_min": timed_min}}
     return student
+
+
+def reference_answers(course: Any, seed: int, timed_min: int | None = None) -> NotebookNode:
+    """Variant `seed`'s student version with the master copy's answers filled in: what a
+    candidate who got every part right hands in (no hidden tests, checksums as released)."""
+    master = {c.id: c.source for c in variant_master(course, seed, timed_min).cells}
+    nb = variant_student(course, seed, timed_min)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = master[cell.id]
+    return nb
 
 
 def variant_assignment(course: Any, seed: int, timed_min: int | None = None) -> Any:
