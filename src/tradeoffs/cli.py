@@ -324,6 +324,7 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "notebook", help="your exercise notebook, the folder that holds it, or a unit id"
     )
+    p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("workspace", help="learners: copy the notebooks into work/ (keeps yours)")
@@ -348,7 +349,12 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
 
     p = sub.add_parser("hint", help="learners: the next hint for a part of an exercise")
     p.add_argument("unit", help="a unit id, e.g. 01_metrics")
-    p.add_argument("part", help="a part's grade id (e.g. test_cost), a piece of it, or its number")
+    p.add_argument(
+        "part",
+        nargs="?",
+        help="a part's grade id (e.g. test_cost), a piece of it, or its number "
+        "(default: the first part your last check failed)",
+    )
     p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
     p.set_defaults(func=cmd_hint)
 

@@ -59,7 +59,10 @@ def read_learner_notebook(path: Path) -> NotebookNode:
         json.loads(text)
     except json.JSONDecodeError as exc:
         lines = text.splitlines()
-        shown = lines[exc.lineno - 1][max(0, exc.colno - 40) : exc.colno + 20] if lines else ""
+        line = lines[exc.lineno - 1] if 0 < exc.lineno <= len(lines) else ""
+        shown = line[max(0, exc.colno - 40) : exc.colno + 20]
+        if exc.pos >= len(text.rstrip()):
+            shown, exc.msg = "", f"{exc.msg} (the file ends there: cut short?)"
         raise LearnerError(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
             + (f" (near: {shown.strip()!r})" if shown.strip() else "")

@@ -130,13 +130,27 @@ def reset_lines(ws: Workspace, unit: Unit, *, lesson: bool = False) -> list[str]
     return lines
 
 
-def hint_lines(ws: Workspace, unit: Unit, asked: str) -> list[str]:
-    """The next rung of a part's ladder; for a written part that the learner has answered,
-    its mark scheme and model answer."""
+def first_open_part(ws: Workspace, unit: Unit, kinds: dict[str, str]) -> str:
+    """The part a learner most likely wants a hint for: the first test their last check
+    failed (else, unchecked, the first test; all passing, the first unanswered written part)."""
+    last = progress.State(ws).last_check(unit) or {}
+    checked = last.get("parts", {})
+    for gid, kind in kinds.items():
+        if kind != "written" and not checked.get(gid, {}).get("passed", False):
+            return gid
+    for gid, kind in kinds.items():
+        if kind == "written" and not _answered(ws, unit, gid):
+            return gid
+    return next(iter(kinds))
+
+
+def hint_lines(ws: Workspace, unit: Unit, asked: str | None) -> list[str]:
+    """The next rung of a part's ladder (`asked` None: the first part still open); for a
+    written part that the learner has answered, its mark scheme and model answer."""
     from tradeoffs.authoring.build import source_notebook
 
     kinds = hints.parts(ws.course, unit)
-    part = _resolve(unit, list(kinds), asked)
+    part = _resolve(unit, list(kinds), asked) if asked else first_open_part(ws, unit, kinds)
     if kinds[part] == "written" and _answered(ws, unit, part):
         scheme = hints.mark_schemes(source_notebook(ws.course, unit)).get(part)
         if scheme is not None:

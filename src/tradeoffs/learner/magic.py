@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 USAGE = (
-    "usage: %tradeoffs check [NOTEBOOK] | hint UNIT PART | list | next | progress "
+    "usage: %tradeoffs check [NOTEBOOK] | hint UNIT [PART] | list | next | progress "
     "(check reads the saved notebook: save first)"
 )
 
@@ -87,10 +87,9 @@ def run_line(line: str) -> None:
     try:
         course = load(None)
         ws = workspace.find(course)
-        if what == "hint" and len(rest) == 2:
-            lines = commands.hint_lines(
-                ws, commands.find_unit(course, rest[0], exercise=True), rest[1]
-            )
+        if what == "hint" and len(rest) in (1, 2):
+            unit = commands.find_unit(course, rest[0], exercise=True)
+            lines = commands.hint_lines(ws, unit, rest[1] if len(rest) == 2 else None)
         elif what == "list":
             lines = commands.list_lines(ws)
         elif what == "next":
