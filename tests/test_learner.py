@@ -130,6 +130,16 @@ def test_reset_restores_the_exercise_and_keeps_a_dated_backup(
     assert "was untouched" in commands.reset_lines(ws, unit)[0]  # nothing new to back up
     assert len(list((ws.root / "backups" / UNIT).iterdir())) == 1
 
+    back = commands.undo_lines(ws, unit)  # and back: the work the reset took away
+    assert path.read_bytes() == solved and "is back" in back[0]
+    path.write_text(path.read_text().replace("return", "return  ", 1))  # more work, then
+    edited = path.read_bytes()
+    commands.reset_lines(ws, unit)  # reset again: a second, newer backup
+    commands.undo_lines(ws, unit)
+    assert path.read_bytes() == edited  # the newest backup comes back
+    with pytest.raises(workspace.WorkspaceError, match="nothing to undo"):
+        commands.undo_lines(ws, course.unit("03_caching"))
+
 
 def test_hints_come_one_rung_at_a_time_and_mark_schemes_once_answered(
     course: Course, ws: workspace.Workspace

@@ -159,7 +159,10 @@ def cmd_reset(args: argparse.Namespace) -> int:
     course = _course(args)
     ws = _workspace(args, course)
     unit = commands.find_unit(course, args.unit)
-    _print(commands.reset_lines(ws, unit, lesson=args.lesson))
+    if args.undo:
+        _print(commands.undo_lines(ws, unit, lesson=args.lesson))
+    else:
+        _print(commands.reset_lines(ws, unit, lesson=args.lesson))
     return 0
 
 
@@ -344,6 +347,9 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("reset", help="learners: restore an untouched exercise (yours is backed up)")
     p.add_argument("unit", help="a unit id, e.g. 01_metrics (or 01, or metrics)")
     p.add_argument("--lesson", action="store_true", help="restore the lesson too")
+    p.add_argument(
+        "--undo", action="store_true", help="put your newest backup back (undo the last reset)"
+    )
     p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
     p.set_defaults(func=cmd_reset)
 

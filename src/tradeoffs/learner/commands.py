@@ -130,6 +130,25 @@ def reset_lines(ws: Workspace, unit: Unit, *, lesson: bool = False) -> list[str]
     return lines
 
 
+def undo_lines(ws: Workspace, unit: Unit, *, lesson: bool = False) -> list[str]:
+    """`tradeoffs reset UNIT --undo`: your newest backup back in place."""
+    done = ws.undo_reset(unit, lesson=lesson)
+    state = progress.State(ws)
+    state.forget_check(unit)
+    state.save()
+    lines = []
+    for path, source, saved in done:
+        lines.append(
+            f"{path.relative_to(ws.root)}: your copy from {source.relative_to(ws.root)} is back"
+            + (f" (what was there is kept as {saved.relative_to(ws.root)})" if saved else "")
+        )
+    lines.append(
+        "JupyterLab may still show the old version in an open tab: close it without saving, "
+        "or use File > Reload Notebook from Disk"
+    )
+    return lines
+
+
 def first_open_part(ws: Workspace, unit: Unit, kinds: dict[str, str]) -> str:
     """The part a learner most likely wants a hint for: the first test their last check
     failed (else, unchecked, the first test; all passing, the first unanswered written part)."""

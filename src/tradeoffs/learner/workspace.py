@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -184,6 +185,46 @@ class Workspace:
             _write_atomic(path, fresh)
             done.append((path, saved))
         return done
+
+    def undo_reset(
+        self, unit: Unit, *, lesson: bool = False
+    ) -> list[tuple[Path, Path, Path | None]]:
+        """Put back the newest backup of `unit`'s exercise (and with `lesson`, its lesson),
+        what the last reset took away; what is there now is backed up first unless it is
+        untouched. Returns (restored, from backup, backup of the replaced copy or None)."""
+        kinds = (["exercise"] if unit.exercise else []) + (
+            ["lesson"] if lesson or not unit.exercise else []
+        )
+        done: list[tuple[Path, Path, Path | None]] = []
+        for kind in kinds:
+            path = self.lesson_path(unit) if kind == "lesson" else self.exercise_path(unit)
+            assert path is not None
+            folder = self.root / BACKUPS / unit.id
+            found = sorted(
+                (p for p in folder.glob(f"{path.stem}-*{path.suffix}") if _stamp(p, path.stem)),
+                key=lambda p: _stamp(p, path.stem),
+            )
+            if not found:
+                continue
+            newest = found[-1]
+            data = newest.read_bytes()
+            saved = None
+            if path.exists() and path.read_bytes() not in (data, self.pristine(unit, kind)):
+                saved = self.backup(path, unit)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, data)
+            done.append((path, newest, saved))
+        if not done:
+            raise WorkspaceError(
+                f"no backup of {unit.id} in {self.root / BACKUPS / unit.id}: nothing to undo"
+            )
+        return done
+
+
+def _stamp(backup: Path, stem: str) -> tuple[str, int] | None:
+    """When a backup of `stem` was made, from its name (`backup` writes stem-STAMP[-N])."""
+    found = re.fullmatch(re.escape(stem) + r"-(\d{8}-\d{6})(?:-(\d+))?", backup.stem)
+    return (found.group(1), int(found.group(2) or 1)) if found else None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
