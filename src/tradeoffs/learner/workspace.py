@@ -202,7 +202,7 @@ class Workspace:
             folder = self.root / BACKUPS / unit.id
             found = sorted(
                 (p for p in folder.glob(f"{path.stem}-*{path.suffix}") if _stamp(p, path.stem)),
-                key=lambda p: _stamp(p, path.stem),
+                key=lambda p: _stamp(p, path.stem) or ("", 0),
             )
             if not found:
                 continue
