@@ -464,6 +464,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (LearnerError, WorkspaceError) as exc:
         print(f"tradeoffs {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `tradeoffs list | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         build = sys.modules.get("tradeoffs.authoring.build")  # imported only where it is used
         if build is not None and isinstance(exc, build.BuildError):
