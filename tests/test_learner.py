@@ -279,3 +279,36 @@ def test_progress_file_survives_damage(ws: workspace.Workspace) -> None:
     state_file.write_text("{not json")
     assert commands.list_lines(ws)  # a damaged progress file starts afresh, no error
     assert json.loads(json.dumps(progress.State(ws).data)) == {"checks": {}, "hints": {}}
+
+
+@pytest.mark.parametrize(
+    ("which", "says"),
+    [
+        ("lesson", "This notebook is a lesson: it has no tests"),
+        ("exercise", "0 of 5 tested parts pass. Next: make test_nearest_rank pass"),
+    ],
+)
+def test_validate_in_the_learners_settings_gives_a_summary_not_tracebacks(
+    course: Course, ws: workspace.Workspace, which: str, says: str
+) -> None:
+    """`nbgrader validate` with the learner's settings is what the Validate button runs."""
+    from tradeoffs.learner import lab
+
+    unit = course.unit(UNIT)
+    path = ws.lesson_path(unit) if which == "lesson" else ws.exercise_path(unit)
+    assert path is not None
+    before = path.read_bytes()
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("nbgrader")), "validate", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
+        env=lab.environment(ws),
+        timeout=300,
+    )
+    assert says in done.stdout, done.stdout + done.stderr
+    assert "Success! Your notebook passes all the tests" not in done.stdout
+    assert "Traceback" not in done.stdout and "site-packages" not in done.stdout
+    if which == "exercise":
+        assert "test_nearest_rank: still the unsolved stub" in done.stdout
+    assert path.read_bytes() == before  # validating never changes the learner's file
