@@ -172,13 +172,16 @@ def test_gradebook_is_nbgraders_and_keeps_manual_grades(graded: dict[str, Any]) 
         alice = gb.find_submission("01_metrics", "alice")
         assert alice.score == 13 and alice.max_score == 16
         assert gb.find_submission("01_metrics", "bob").score == 0
-        answer = gb.find_grade("answer_dashboard", "01_metrics", "01_metrics", "alice")
+        answer = gb.find_grade("answer_dashboard", "01_metrics_exercise", "01_metrics", "alice")
         assert answer.needs_manual_grade
         answer.manual_score = 2.5  # an instructor grades the written answer in formgrader
         gb.db.commit()
     assert main([*graded["args"], "--force", "--student", "alice"]) == 0
     with Gradebook(url, "tradeoffs") as gb:
-        assert gb.find_grade("answer_dashboard", "01_metrics", "01_metrics", "alice").score == 2.5
+        assert (
+            gb.find_grade("answer_dashboard", "01_metrics_exercise", "01_metrics", "alice").score
+            == 2.5
+        )
         assert gb.find_submission("01_metrics", "alice").score == 15.5
 
 

@@ -222,3 +222,22 @@ def test_a_class_with_one_seed_each_is_graded_against_each_key(
     }
     assert scores["cem"] < AUTOGRADED / 2 and scores["dee"] == 0
     assert all(r.status == "graded" for r in outcome.results.values())
+
+
+def test_countdown_in_a_kernel_shows_the_time_left_and_when_it_is_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from tradeoffs.widgets import interview as panel
+
+    monkeypatch.setattr(panel, "_in_kernel", lambda: True)
+    clock = tmp_path / "clock.json"
+    box = countdown(30, state=clock)
+    label, bar = box.children
+    assert re.search(r"<b>(29:5\d|30:00)</b> left of 30 minutes", label.value), label.value
+    assert bar.max == 30 * 60 and bar.bar_style == "info"
+    clock.write_text(json.dumps({"deadline": time.time() - 1, "minutes": 30}))
+    label, bar = countdown(30, state=clock).children
+    assert "Time is up" in label.value and "self-review checklist" in label.value
+    assert bar.bar_style == "danger"
