@@ -241,3 +241,58 @@ def test_countdown_in_a_kernel_shows_the_time_left_and_when_it_is_up(
     label, bar = countdown(30, state=clock).children
     assert "Time is up" in label.value and "self-review checklist" in label.value
     assert bar.bar_style == "danger"
+
+
+def test_an_instructor_releases_a_seed_a_student_and_grades_by_the_seeds_file(
+    tmp_path: Path, course: Course
+) -> None:
+    seeds = tmp_path / "seeds.csv"
+    seeds.write_text(f"student,seed\nana,{SEED_A}\n# a comment\nben,{SEED_B}\n")
+    assert practice.read_seeds(seeds) == {"ana": SEED_A, "ben": SEED_B}
+    made = _cli(
+        "interview", "--seeds", str(seeds), "--out", str(tmp_path / "release"), cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    for student, seed in (("ana", SEED_A), ("ben", SEED_B)):
+        path = tmp_path / "release" / student / "08_interview" / "08_interview_exercise.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        assert interview.seed_of(nb) == seed
+        assert "variant key" not in path.read_text() and "Model answer" not in path.read_text()
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ana.ipynb").write_bytes(dumps(interview.reference_answers(course, SEED_A)))
+    # Ben was given seed B, but hands in seed A's notebook with seed A's numbers typed in:
+    # his notebook says seed A, the instructor's record says B.
+    (subs / "ben.ipynb").write_bytes(dumps(numbers_of(course, SEED_A)))
+    out = tmp_path / "out"
+    args = ["grade", "08_interview", "--submissions", str(subs), "--out", str(out)]
+    done = _cli(*args, "--seeds", str(seeds), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((out / "report.json").read_text())["students"]
+    points = {
+        s: sum(c["points"] or 0 for c in r["cells"] if c["kind"] == "test")
+        for s, r in report.items()
+    }
+    assert points["ana"] == AUTOGRADED and points["ben"] < AUTOGRADED / 2, points
+    trusting = _cli(*args, "--force", cwd=tmp_path)  # without the record: the notebook's seed
+    assert trusting.returncode == 0
+    ben = json.loads((out / "report.json").read_text())["students"]["ben"]
+    assert sum(c["points"] or 0 for c in ben["cells"] if c["kind"] == "test") == AUTOGRADED
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ana,seven\n")
+    refused = _cli(*args, "--seeds", str(bad), cwd=tmp_path)
+    assert refused.returncode == 2 and "bad.csv, line 1: expected `student,seed`" in refused.stderr
+    other = _cli(
+        "grade",
+        "01_metrics",
+        "--submissions",
+        str(subs),
+        "--out",
+        str(out),
+        "--seeds",
+        str(seeds),
+        cwd=tmp_path,
+    )
+    assert other.returncode == 2 and "--seeds is for 08_interview" in other.stderr

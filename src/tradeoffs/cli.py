@@ -209,6 +209,23 @@ def cmd_interview(args: argparse.Namespace) -> int:
     from tradeoffs.learner import practice
 
     course = _course(args)
+    if args.seeds:
+        if not args.out:
+            print(
+                "tradeoffs interview: --seeds needs --out DIR (where to write them)",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            written = practice.release_class(
+                course, practice.read_seeds(Path(args.seeds)), Path(args.out), args.timed
+            )
+        except practice.SeedsError as exc:
+            print(f"tradeoffs interview: {exc}", file=sys.stderr)
+            return 2
+        print(f"{len(written)} variant(s), one a student, in {args.out}/<student>/08_interview/")
+        print(f"grade them: tradeoffs grade 08_interview --seeds {args.seeds} --submissions ...")
+        return 0
     if args.submit:
         from tradeoffs.learner import commands
 
@@ -256,10 +273,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
         else:
             course = _course(args)
             assignment = batch.assignment_from_unit(course, course.unit(args.assignment))
+            if args.seeds and args.assignment != "08_interview":
+                raise ValueError("--seeds is for 08_interview, whose students each have a seed")
             if args.assignment == "08_interview":  # each student's own variant and key
-                from tradeoffs.learner.practice import variant_for
+                from tradeoffs.learner import practice
 
-                variant = variant_for(course)
+                seeds = practice.read_seeds(Path(args.seeds)) if args.seeds else None
+                variant = practice.variant_for(course, seeds)
         submissions = find_submissions(Path(args.submissions), assignment.id)
         limits = Limits(
             cell_timeout_s=args.timeout,
@@ -378,6 +398,12 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="start the variant afresh (yours is backed up)"
     )
+    p.add_argument(
+        "--seeds",
+        metavar="CSV",
+        help="instructors: a `student,seed` file; with --out, each student's variant",
+    )
+    p.add_argument("--out", metavar="DIR", help="with --seeds: where to write the variants")
     p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
     p.set_defaults(func=cmd_interview)
 
@@ -416,6 +442,11 @@ def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     )
     p.add_argument("--course-dir", help="grade an assignment of this nbgrader course folder")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument(
+        "--seeds",
+        help="08_interview: a `student,seed` file; each listed student is graded against "
+        "their seed's key (default: the seed in their notebook)",
+    )
     p.add_argument("--force", action="store_true", help="re-run unchanged submissions too")
     p.set_defaults(func=cmd_grade)
 

@@ -136,10 +136,62 @@ def _assignment(root: str, seed: int, timed: int | None) -> Any:
     return interview.variant_assignment(load(Path(root)), seed, timed)
 
 
-def variant_for(course: Course) -> Callable[[Any], Any]:
-    """For `tradeoffs grade 08_interview`: each submission's Assignment, from the variant
-    its notebook names (its metadata, else its seed line; unreadable work gets seed 0's,
-    and is reported unreadable by the grader as usual)."""
+class SeedsError(ValueError):
+    """A class's seeds file that cannot be used; the message says where and why."""
+
+
+def read_seeds(path: Path) -> dict[str, int]:
+    """An instructor's seeds file: one `student,seed` per line (a header line, blank lines
+    and `#` comments are skipped). Returns {student: seed}."""
+    import csv
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SeedsError(f"cannot read the seeds file {path}: {exc}") from None
+    seeds: dict[str, int] = {}
+    for n, row in enumerate(csv.reader(text.splitlines()), 1):
+        row = [x.strip() for x in row]
+        if not row or not row[0] or row[0].startswith("#"):
+            continue
+        if len(row) != 2 or not row[1].lstrip("-").isdigit():
+            if n == 1 and len(row) == 2 and row[1].lower() == "seed":
+                continue  # a header (student,seed)
+            raise SeedsError(f"{path}, line {n}: expected `student,seed`, got {','.join(row)!r}")
+        if row[0] in seeds:
+            raise SeedsError(f"{path}, line {n}: {row[0]} has a seed already")
+        seeds[row[0]] = int(row[1])
+    if not seeds:
+        raise SeedsError(f"{path} names no student (one `student,seed` per line)")
+    return seeds
+
+
+def release_class(
+    course: Course, seeds: dict[str, int], out: Path, timed_min: int | None = None
+) -> list[Path]:
+    """Each student's variant, in nbgrader's release layout for the exchange or a folder
+    to hand out: out/<student>/08_interview/08_interview_exercise.ipynb (no key)."""
+    import nbformat
+
+    unit = course.unit(interview.UNIT_ID)
+    name = Path(str(unit.exercise_notebook)).name
+    written = []
+    for student, seed in seeds.items():
+        nb = interview.variant_student(course, seed, timed_min)
+        copy = learner_copy(nb, banner(seed, timed_min).split(" Answer every part")[0])
+        copy.metadata = nb.metadata
+        path = Path(out) / student / interview.UNIT_ID / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(nbformat.writes(copy, version=4) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def variant_for(course: Course, seeds: dict[str, int] | None = None) -> Callable[[Any], Any]:
+    """For `tradeoffs grade 08_interview`: each submission's Assignment. With `seeds` (the
+    instructor's record, from `read_seeds`), a listed student's own seed, whatever their
+    notebook says; otherwise the variant the notebook names (its metadata, else its seed
+    line; unreadable work gets seed 0's, and is reported unreadable by the grader)."""
     import nbformat
 
     def assignment_of(sub: Any) -> Any:
@@ -151,6 +203,8 @@ def variant_for(course: Course) -> Callable[[Any], Any]:
                 seed, timed = interview.seed_of(nb), interview.timed_of(nb)
         except Exception:
             pass
+        if seeds is not None and sub.student in seeds:
+            seed = seeds[sub.student]
         return _assignment(str(course.root), seed, timed)
 
     return assignment_of
