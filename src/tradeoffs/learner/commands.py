@@ -108,11 +108,22 @@ def progress_lines(ws: Workspace) -> list[str]:
     return lines
 
 
-def reset_lines(ws: Workspace, unit: Unit, *, lesson: bool = False) -> list[str]:
-    done = ws.reset(unit, lesson=lesson)
+RELOAD = (
+    "JupyterLab may still show the old version in an open tab: close it without saving, "
+    "or use File > Reload Notebook from Disk"
+)
+
+
+def _replaced(ws: Workspace, unit: Unit) -> None:
+    """A notebook of `unit` was put back: its last check no longer describes it."""
     state = progress.State(ws)
     state.forget_check(unit)
     state.save()
+
+
+def reset_lines(ws: Workspace, unit: Unit, *, lesson: bool = False) -> list[str]:
+    done = ws.reset(unit, lesson=lesson)
+    _replaced(ws, unit)
     lines = []
     for path, backup in done:
         rel = path.relative_to(ws.root)
@@ -123,30 +134,19 @@ def reset_lines(ws: Workspace, unit: Unit, *, lesson: bool = False) -> list[str]
                 f"{rel}: restored to the original; your version is kept as "
                 f"{backup.relative_to(ws.root)}"
             )
-    lines.append(
-        "JupyterLab may still show the old version in an open tab: close it without saving, "
-        "or use File > Reload Notebook from Disk"
-    )
-    return lines
+    return [*lines, RELOAD]
 
 
 def undo_lines(ws: Workspace, unit: Unit, *, lesson: bool = False) -> list[str]:
     """`tradeoffs reset UNIT --undo`: your newest backup back in place."""
     done = ws.undo_reset(unit, lesson=lesson)
-    state = progress.State(ws)
-    state.forget_check(unit)
-    state.save()
-    lines = []
-    for path, source, saved in done:
-        lines.append(
-            f"{path.relative_to(ws.root)}: your copy from {source.relative_to(ws.root)} is back"
-            + (f" (what was there is kept as {saved.relative_to(ws.root)})" if saved else "")
-        )
-    lines.append(
-        "JupyterLab may still show the old version in an open tab: close it without saving, "
-        "or use File > Reload Notebook from Disk"
-    )
-    return lines
+    _replaced(ws, unit)
+    lines = [
+        f"{path.relative_to(ws.root)}: your copy from {source.relative_to(ws.root)} is back"
+        + (f" (what was there is kept as {saved.relative_to(ws.root)})" if saved else "")
+        for path, source, saved in done
+    ]
+    return [*lines, RELOAD]
 
 
 def first_open_part(ws: Workspace, unit: Unit, kinds: dict[str, str]) -> str:
