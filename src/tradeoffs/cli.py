@@ -105,7 +105,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     checking.record(course, unit, path, verdict)
     for line in checking.report_lines(unit, verdict, elapsed):
         print(line)
-    print("hidden tests run when your work is graded")
+    if unit.id == "08_interview":
+        print(
+            "your numbers are compared with your variant's key when you submit: "
+            f"tradeoffs interview --submit {path.parent}"
+        )
+    elif verdict.failed:
+        print("hidden tests run when your work is graded")
     return 0 if not verdict.failed else 1
 
 
