@@ -1,7 +1,8 @@
 # One command per job. `make lab` and `make test` set everything up on a fresh machine.
 #
-#   make lab     install, build, copy the notebooks into work/, start JupyterLab there
-#                (NO_BROWSER=1 to not open a browser, PORT=8888 to choose the port)
+#   make lab     install, build, copy the notebooks into work/, start JupyterLab there with
+#                the learner's settings (`tradeoffs jupyter`; NO_BROWSER=1 to not open a
+#                browser, PORT=8888 to choose the port)
 #   make test    install, then lint, `tradeoffs build --check` and the whole test suite
 #   make check   lint, types and `tradeoffs dev check` (the course's rules), without the tests
 #   make build   regenerate course/*.ipynb and exercises/ from their sources
@@ -42,8 +43,7 @@ build: install
 lab: install
 	$(BIN)/tradeoffs build
 	$(BIN)/tradeoffs workspace
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/work --port=$(PORT) \
-		$(if $(NO_BROWSER),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
+	$(BIN)/tradeoffs jupyter --port=$(PORT) $(if $(NO_BROWSER),--no-browser,)
 
 lint: install
 	$(BIN)/ruff check .

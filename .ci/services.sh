@@ -6,6 +6,8 @@
 #   TRADEOFFS_REQUIRE_SANDBOX=1 (bubblewrap is installed: sandbox tests must not skip)
 #   TRADEOFFS_REQUIRE_PROMETHEUS=1 (prometheus and promtool are installed: their tests must
 #   not skip; tests and lessons start their own Prometheus on a free loopback port)
+#   TRADEOFFS_REQUIRE_BROWSER=1 (Debian's chromium is installed: the browser test, which
+#   drives it with Playwright, must not skip)
 
 _free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -16,6 +18,7 @@ command -v redis-server >/dev/null 2>&1 || _need+=(redis-server)
 command -v bwrap >/dev/null 2>&1 || _need+=(bubblewrap)
 command -v prometheus >/dev/null 2>&1 || _need+=(prometheus)
 [ -n "$(_pg_bin)" ] || _need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || _need+=(chromium)
 if [ "${#_need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${_need[*]}"
@@ -64,6 +67,10 @@ fi
 
 if command -v bwrap >/dev/null 2>&1; then
   export TRADEOFFS_REQUIRE_SANDBOX=1
+fi
+
+if command -v chromium >/dev/null 2>&1; then
+  export TRADEOFFS_REQUIRE_BROWSER=1
 fi
 
 if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then

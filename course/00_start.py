@@ -28,7 +28,7 @@
 #
 # - a **lesson** in `course/NN_slug.ipynb` (this is one): read it, run it, change
 #   the numbers and run it again;
-# - a **graded exercise** in `exercises/NN_slug/NN_slug.ipynb`.
+# - a **graded exercise** in `exercises/NN_slug/NN_slug_exercise.ipynb`.
 #
 # In the exercise, you write code where a cell says `# YOUR CODE HERE`, and you
 # delete the `raise NotImplementedError()` line beneath it:
@@ -55,8 +55,8 @@
 # 2. Press **Validate** in the notebook toolbar (added by nbgrader). It restarts
 #    the kernel, runs every cell and tells you which tests fail.
 # 3. From a terminal (in JupyterLab: File > New > Terminal, which opens in your
-#    work folder), for a verdict per test with a hint from the course catalogue
-#    (`course.toml`) for each failure:
+#    work folder), for a verdict per test; `tradeoffs hint 01_metrics PART` then
+#    gives hints for a failing part, one at a time:
 #
 #    ```
 #    tradeoffs check exercises/01_metrics
@@ -270,5 +270,5 @@ iron_triangle_panel(points)
 # each option does to all three numbers, then which one the business can give.
 # </details>
 #
-# Next: **01 metrics**, where the p99 in this table gets a precise definition,
+# Next: [**01 metrics**](01_metrics.ipynb), where the p99 in this table gets a precise definition,
 # and the average of p95s turns out to be a trap.

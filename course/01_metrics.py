@@ -29,7 +29,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from tradeoffs import metrics, prices
-from tradeoffs.widgets.metrics import plot_tail_latency, tail_latency_panel, tail_latency_summary
+from tradeoffs.widgets.metrics import (
+    p99_intervals_by_size,
+    plot_tail_latency,
+    tail_latency_panel,
+    tail_latency_summary,
+)
 
 NOTEBOOK_START = time.perf_counter()
 
@@ -471,10 +476,9 @@ for servers in (1, 2, 4):
 # %%
 sizes = [100, 300, 1_000, 3_000, 10_000, 30_000, 100_000]
 reference_p99_ms = metrics.percentile(metrics.mixture_latencies_ms(1_000_000, seed=99), 99)
-cis = []
-for n in sizes:
-    sample = metrics.mixture_latencies_ms(n, seed=n)
-    cis.append((metrics.percentile(sample, 99), *metrics.bootstrap_ci(sample, 99, seed=0)))
+# The median over nine independent samples of each size: one sample alone can, by chance,
+# give a wider interval at n = 300 than at n = 100.
+cis = p99_intervals_by_size(sizes, draws=9)
 est, low, high = (np.array(col) for col in zip(*cis, strict=True))
 fig, ax = plt.subplots(figsize=(8, 3.8))
 ax.errorbar(
@@ -622,7 +626,7 @@ tail_latency_panel()
 # %% [markdown]
 # ## Check yourself
 #
-# Open the graded exercise, `exercises/01_metrics/01_metrics.ipynb` in your work folder.
+# Open the graded exercise, [01_metrics_exercise.ipynb](../exercises/01_metrics/01_metrics_exercise.ipynb).
 # Its parts rise in difficulty:
 #
 # 1. nearest-rank percentiles, without numpy's interpolating default;

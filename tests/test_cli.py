@@ -50,7 +50,7 @@ def test_build_check_names_the_stale_file_and_the_fix(
     capsys.readouterr()
     assert main(["--root", str(root), "build", "--check"]) == 1
     err = capsys.readouterr().err
-    assert "exercises/01_metrics/01_metrics.ipynb: out of date" in err
+    assert "exercises/01_metrics/01_metrics_exercise.ipynb: out of date" in err
     assert "make build" in err
     assert main(["--root", str(root), "build"]) == 0
     assert main(["--root", str(root), "build", "--check"]) == 0
@@ -82,9 +82,12 @@ def test_check_gives_verdicts_and_hints_on_the_unsolved_exercise(
     out = capsys.readouterr().out
     assert "FAIL  test_nearest_rank" in out
     assert "still the unsolved stub" in out
-    assert course.unit("01_metrics").hints["test_nearest_rank"] in out
+    # No hint text unasked: the check says a hint exists and how to ask for it.
+    assert course.unit("01_metrics").hints["test_nearest_rank"] not in out
+    assert "`tradeoffs hint 01_metrics test_nearest_rank`" in out
     assert "todo  answer_dashboard" in out
-    assert "0/13 points" in out
+    assert "0 of 5 tested parts pass (0/13 points" in out
+    assert "Kernel is running over TCP" not in out
 
 
 @pytest.mark.slow
@@ -94,7 +97,7 @@ def test_check_passes_a_solved_notebook(
     solved = tmp_path / "01_metrics.ipynb"
     solved.write_bytes(dumps(source_notebook(course, course.unit("01_metrics"))))
     assert main(["--root", str(ROOT), "check", str(solved)]) == 0
-    assert "13/13 points" in capsys.readouterr().out
+    assert "5 of 5 tested parts pass (13/13 points" in capsys.readouterr().out
 
 
 def test_check_rejects_a_broken_notebook_clearly(
@@ -104,7 +107,8 @@ def test_check_rejects_a_broken_notebook_clearly(
     broken.write_text('{"cells": [')
     assert main(["--root", str(ROOT), "check", str(broken)]) == 2
     err = capsys.readouterr().err
-    assert "is not a readable notebook" in err and "checkpoints" in err
+    assert "is not valid JSON" in err and "line 1, column" in err and "checkpoints" in err
+    assert "The file was not changed" in err and "Traceback" not in err
     assert broken.read_text() == '{"cells": [', "the learner's file must be left untouched"
 
 
@@ -120,10 +124,9 @@ def test_check_rejects_an_unknown_notebook(
 def test_workspace_copies_once_and_never_overwrites(tmp_path: Path) -> None:
     work = tmp_path / "work"
     assert main(["--root", str(ROOT), "workspace", "--dir", str(work)]) == 0
-    mine = work / "exercises" / "01_metrics" / "01_metrics.ipynb"
-    assert (
-        mine.read_bytes() == (ROOT / "exercises" / "01_metrics" / "01_metrics.ipynb").read_bytes()
-    )
+    mine = work / "exercises" / "01_metrics" / "01_metrics_exercise.ipynb"
+    assert mine.is_file() and "Your copy of the exercise" in mine.read_text()
+    assert "Generated file" not in mine.read_text(), "a learner's copy is never overwritten"
     mine.write_text("my work")
     assert main(["--root", str(ROOT), "workspace", "--dir", str(work)]) == 0
     assert mine.read_text() == "my work"

@@ -156,9 +156,9 @@ def test_outputs_of_a_run(graded: dict[str, Any], course: Course) -> None:
         if cell["kind"] == "test":
             assert "NotImplementedError" in cell["message"]
     for student in ("alice", "bob"):
-        page = out / "feedback" / student / "01_metrics" / "01_metrics.html"
+        page = out / "feedback" / student / "01_metrics" / "01_metrics_exercise.html"
         assert page.read_text().startswith("<!DOCTYPE html>")
-        assert (out / "autograded" / student / "01_metrics" / "01_metrics.ipynb").is_file()
+        assert (out / "autograded" / student / "01_metrics" / "01_metrics_exercise.ipynb").is_file()
         assert (out / "submitted" / student / "01_metrics" / "01_metrics.ipynb").is_file()
 
 
@@ -172,13 +172,16 @@ def test_gradebook_is_nbgraders_and_keeps_manual_grades(graded: dict[str, Any]) 
         alice = gb.find_submission("01_metrics", "alice")
         assert alice.score == 13 and alice.max_score == 16
         assert gb.find_submission("01_metrics", "bob").score == 0
-        answer = gb.find_grade("answer_dashboard", "01_metrics", "01_metrics", "alice")
+        answer = gb.find_grade("answer_dashboard", "01_metrics_exercise", "01_metrics", "alice")
         assert answer.needs_manual_grade
         answer.manual_score = 2.5  # an instructor grades the written answer in formgrader
         gb.db.commit()
     assert main([*graded["args"], "--force", "--student", "alice"]) == 0
     with Gradebook(url, "tradeoffs") as gb:
-        assert gb.find_grade("answer_dashboard", "01_metrics", "01_metrics", "alice").score == 2.5
+        assert (
+            gb.find_grade("answer_dashboard", "01_metrics_exercise", "01_metrics", "alice").score
+            == 2.5
+        )
         assert gb.find_submission("01_metrics", "alice").score == 15.5
 
 

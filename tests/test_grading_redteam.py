@@ -672,10 +672,14 @@ def test_feedback_never_shows_hidden_tests(graded_01: dict[str, Any], course: Co
         assert "BEGIN HIDDEN TESTS" not in text
         assert "1205" not in text, student
     assert "INPUTS 1001" not in pages["print_inputs"]  # a hidden check's inputs
-    copy_for_instructor = out / "autograded" / "print_inputs" / "01_metrics" / "01_metrics.ipynb"
+    copy_for_instructor = (
+        out / "autograded" / "print_inputs" / "01_metrics" / "01_metrics_exercise.ipynb"
+    )
     assert "INPUTS 1001" in copy_for_instructor.read_text()
     assert "a hidden check failed" in pages["wrong_hidden_answer"]
-    autograded = (out / "autograded" / "honest" / "01_metrics" / "01_metrics.ipynb").read_text()
+    autograded = (
+        out / "autograded" / "honest" / "01_metrics" / "01_metrics_exercise.ipynb"
+    ).read_text()
     assert "default_rng(2024)" in autograded, "instructors' copy should keep the hidden tests"
 
 
@@ -712,10 +716,12 @@ def _active_content(page: str) -> list[str]:
 def test_nothing_a_browser_could_run_reaches_an_instructor(graded_01: dict[str, Any]) -> None:
     out = graded_01["out"]
     for student in ("script_outputs", "script_markdown", "script_metadata"):
-        page = (out / "feedback" / student / "01_metrics" / "01_metrics.html").read_text()
+        page = (out / "feedback" / student / "01_metrics" / "01_metrics_exercise.html").read_text()
         assert _active_content(page) == [], (student, _active_content(page))
         assert "Content-Security-Policy" in page
-        nb = nbformat.read(out / "autograded" / student / "01_metrics" / "01_metrics.ipynb", 4)
+        nb = nbformat.read(
+            out / "autograded" / student / "01_metrics" / "01_metrics_exercise.ipynb", 4
+        )
         assert "widgets" not in nb.metadata
         for cell in nb.cells:
             assert "attachments" not in cell

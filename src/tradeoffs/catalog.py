@@ -39,10 +39,11 @@ class Unit:
 
     @property
     def exercise_notebook(self) -> str | None:
-        """Path (relative to the course root) of the generated student notebook."""
+        """Path (relative to the course root) of the generated student notebook. Its name
+        differs from the lesson's (`NN_slug.ipynb`), so the two tabs say which is which."""
         if self.exercise is None:
             return None
-        return f"exercises/{self.id}/{self.id}.ipynb"
+        return f"exercises/{self.id}/{self.id}_exercise.ipynb"
 
 
 @dataclass(frozen=True)

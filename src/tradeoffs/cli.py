@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 # jsonschema (under nbformat) compiles an IRI grammar at import when `rfc3987_syntax` is
 # installed: a second of start-up for every command (python -X importtime). Notebook
@@ -16,12 +16,23 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from tradeoffs import __version__  # noqa: E402
-from tradeoffs.authoring.build import BuildError  # noqa: E402
 from tradeoffs.catalog import CatalogueError, Course, load  # noqa: E402
+from tradeoffs.learner.commands import LearnerError  # noqa: E402
+from tradeoffs.learner.workspace import WorkspaceError  # noqa: E402
 
 
 def _course(args: argparse.Namespace) -> Course:
-    return load(Path(args.root) if args.root else None)
+    if args.root:
+        return load(Path(args.root))
+    if not os.environ.get("TRADEOFFS_ROOT"):
+        # In a learner's workspace (anywhere, e.g. a fresh one in /tmp): its course.
+        from tradeoffs.learner.workspace import course_root_of, marked_root
+
+        ws = marked_root()
+        root = course_root_of(ws) if ws is not None else None
+        if root is not None:
+            return load(root)
+    return load(None)
 
 
 def cmd_units(args: argparse.Namespace) -> int:
@@ -59,6 +70,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace(args: argparse.Namespace, course: Course, must_exist: bool = True) -> Any:
+    from tradeoffs.learner import workspace
+
+    where = Path(args.workspace) if getattr(args, "workspace", None) else None
+    return workspace.find(course, where, must_exist=must_exist)
+
+
 def cmd_dev_check(args: argparse.Namespace) -> int:
     """Authors: every rule that holds the catalogue and the files together, with fixes."""
     from tradeoffs.authoring.rules import problems
@@ -74,70 +92,178 @@ def cmd_dev_check(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from tradeoffs.grading.check import check_notebook, read_notebook, unit_of
+    """Learners: the exercise's visible tests on the saved notebook, a line a part."""
+    from tradeoffs.learner import checking, commands
 
     course = _course(args)
-    try:
-        unit, path = unit_of(course, Path(args.notebook))
-        nb = read_notebook(path)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"tradeoffs check: {exc}", file=sys.stderr)
-        return 2
+    ws = _workspace(args, course, must_exist=False)
+    unit, path = commands.exercise_path(ws, course, args.notebook)
     print(f"{unit.id}: running {path} top to bottom (a fresh process)...", flush=True)
     started = time.perf_counter()
-    verdict = check_notebook(course, unit, nb, workdir=path.parent.resolve())
+    verdict = checking.run_check(course, unit, path)
     elapsed = time.perf_counter() - started
-    for grade_id, test in verdict.tests.items():
-        mark = "pass" if test.passed else "FAIL"
-        print(f"  {mark}  {grade_id:<24} {test.points:g}/{test.max_points:g}")
-        if not test.passed:
-            summary = test.summary
-            if summary.startswith("NotImplementedError"):
-                summary = "still the unsolved stub: write your code and delete the raise line"
-            elif test.status not in ("", "failed"):
-                summary = f"[{test.status}] {summary}"
-            print(f"        {summary}")
-            hint = unit.hints.get(grade_id)
-            if hint:
-                print(f"        hint: {hint}")
-    for grade_id in verdict.unanswered:
-        print(f"  todo  {grade_id:<24} written answer, graded by hand: not answered yet")
-    for grade_id in verdict.changed_tests:
+    checking.record(course, unit, path, verdict)
+    for line in checking.report_lines(unit, verdict, elapsed):
+        print(line)
+    if unit.id == "08_interview":
         print(
-            f"  note  {grade_id:<24} this test cell was edited; grading restores the original,"
-            " so your verdict may differ"
+            "your numbers are compared with your variant's key when you submit: "
+            f"tradeoffs interview --submit {path.parent}"
         )
-    earned, possible = verdict.score
-    print(
-        f"{earned:g}/{possible:g} points on the tests in your notebook ({elapsed:.1f} s); "
-        "hidden tests run when your work is graded"
-    )
+    elif verdict.failed:
+        print("hidden tests run when your work is graded")
     return 0 if not verdict.failed else 1
 
 
 def cmd_workspace(args: argparse.Namespace) -> int:
     """Copy lessons and exercises into the learner's folder, never overwriting their work."""
+    from tradeoffs.learner import workspace
+
     course = _course(args)
-    target = Path(args.dir) if args.dir else course.root / "work"
-    copied, kept = [], []
-    for unit in course.units:
-        for relpath in filter(None, (unit.lesson_notebook, unit.exercise_notebook)):
-            source = course.root / relpath
-            dest = target / relpath
-            if not source.is_file():
-                continue
-            if dest.exists():
-                if dest.read_bytes() != source.read_bytes():
-                    kept.append(dest)
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, dest)
-            copied.append(dest)
+    ws, copied, kept = workspace.create(course, Path(args.dir) if args.dir else None)
     for path in copied:
         print(f"new: {path}")
+    for note in ws.notes:
+        print(note)
     if kept:
-        print(f"kept your {len(kept)} notebook(s) in {target} as they are")
+        print(f"kept your {len(kept)} notebook(s) in {ws.root} as they are")
+    print(f"workspace ready: {ws.root} (start at {ws.root / workspace.START_PAGE})")
     return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Learners: every unit in order, with your status and points so far."""
+    from tradeoffs.learner import commands
+
+    course = _course(args)
+    _print(commands.list_lines(_workspace(args, course)))
+    return 0
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    """Learners: the first unit not yet done, and what to open."""
+    from tradeoffs.learner import commands
+
+    course = _course(args)
+    _print(commands.next_lines(_workspace(args, course)))
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    """Learners: a summary of where you stand, to paste."""
+    from tradeoffs.learner import commands
+
+    course = _course(args)
+    _print(commands.progress_lines(_workspace(args, course)))
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Learners: put back the untouched exercise, keeping a dated backup of yours."""
+    from tradeoffs.learner import commands
+
+    course = _course(args)
+    ws = _workspace(args, course)
+    unit = commands.find_unit(course, args.unit)
+    if args.undo:
+        _print(commands.undo_lines(ws, unit, lesson=args.lesson))
+    else:
+        _print(commands.reset_lines(ws, unit, lesson=args.lesson))
+    return 0
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    """Learners: the next hint for a part (for an answered written part, its mark scheme)."""
+    from tradeoffs.learner import commands
+
+    course = _course(args)
+    ws = _workspace(args, course)
+    unit = commands.find_unit(course, args.unit, exercise=True)
+    _print(commands.hint_lines(ws, unit, args.part))
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Learners: re-check on every save (a warm process), printing only what changed."""
+    from tradeoffs.learner import commands, watch
+
+    course = _course(args)
+    ws = _workspace(args, course, must_exist=False)
+    unit, path = commands.exercise_path(ws, course, args.target)
+    watch.watch(course, unit, path, interval_s=args.interval, runs=args.runs)
+    return 0
+
+
+def cmd_jupyter(args: argparse.Namespace) -> int:
+    """Learners: JupyterLab on the workspace, set up for learners (what `make lab` runs)."""
+    from tradeoffs.learner import lab
+
+    course = _course(args)
+    ws = _workspace(args, course, must_exist=False)
+    if not ws.exists:
+        from tradeoffs.learner import workspace
+
+        ws, _, _ = workspace.create(course, ws.root)
+    argv, env, cwd = lab.command(ws, port=args.port, browser=not args.no_browser)
+    os.chdir(cwd)
+    os.execvpe(argv[0], argv, env)
+    return 0  # pragma: no cover - exec does not return
+
+
+def cmd_interview(args: argparse.Namespace) -> int:
+    """Candidates: a variant of the interview questions, or grade one you answered."""
+    from tradeoffs.learner import practice
+
+    course = _course(args)
+    if args.seeds:
+        if not args.out:
+            print(
+                "tradeoffs interview: --seeds needs --out DIR (where to write them)",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            written = practice.release_class(
+                course, practice.read_seeds(Path(args.seeds)), Path(args.out), args.timed
+            )
+        except practice.SeedsError as exc:
+            print(f"tradeoffs interview: {exc}", file=sys.stderr)
+            return 2
+        print(f"{len(written)} variant(s), one a student, in {args.out}/<student>/08_interview/")
+        print(f"grade them: tradeoffs grade 08_interview --seeds {args.seeds} --submissions ...")
+        return 0
+    if args.submit:
+        from tradeoffs.learner import commands
+
+        ws = _workspace(args, course, must_exist=False)
+        _, path = commands.exercise_path(ws, course, args.submit)
+        verdict, lines = practice.submit(course, path)
+        review = path.parent / "review.md"
+        review.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _print(lines)
+        print(f"\n(this review is also in {review})")
+        return 0 if not verdict.failed else 1
+    ws = _workspace(args, course, must_exist=False)
+    if not ws.exists:
+        from tradeoffs.learner import workspace
+
+        ws, _, _ = workspace.create(course, ws.root)
+    path, seed, what = practice.make_variant(ws, args.seed, args.timed, force=args.force)
+    if what == "kept":
+        print(f"variant {seed} is already there with your answers (kept; --force starts afresh)")
+    elif what not in ("new", "same"):
+        print(f"your earlier answers to variant {seed} are kept in {what}")
+    print(f"variant {seed}: {path}")
+    print(
+        f"answer it in JupyterLab, then: tradeoffs interview --submit {path.parent}"
+        + (f" (timed: {args.timed} minutes)" if args.timed else "")
+    )
+    return 0
+
+
+def _print(lines: list[str]) -> None:
+    for line in lines:
+        print(line)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -146,12 +272,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from tradeoffs.grading.sandbox import Limits, sandbox_status
     from tradeoffs.grading.submissions import find_submissions
 
+    variant = None
     try:
         if args.course_dir:
             assignment = batch.assignment_from_course_dir(Path(args.course_dir), args.assignment)
         else:
             course = _course(args)
             assignment = batch.assignment_from_unit(course, course.unit(args.assignment))
+            if args.seeds and args.assignment != "08_interview":
+                raise ValueError("--seeds is for 08_interview, whose students each have a seed")
+            if args.assignment == "08_interview":  # each student's own variant and key
+                from tradeoffs.learner import practice
+
+                seeds = practice.read_seeds(Path(args.seeds)) if args.seeds else None
+                variant = practice.variant_for(course, seeds)
         submissions = find_submissions(Path(args.submissions), assignment.id)
         limits = Limits(
             cell_timeout_s=args.timeout,
@@ -182,6 +316,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             force=args.force,
             only=args.student,
             progress=progress,
+            variant=variant,
         )
     except batch.GradingError as exc:
         progress.close()
@@ -202,7 +337,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(with_labs: bool = True) -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="tradeoffs",
         description="A course on performance trade-offs: latency, cost and accuracy.",
@@ -214,13 +349,75 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("units", help="list the course's units in order")
     p.set_defaults(func=cmd_units)
 
-    p = sub.add_parser("check", help="learners: run an exercise's tests, with hints")
-    p.add_argument("notebook", help="your exercise notebook, or the folder that holds it")
+    p = sub.add_parser("check", help="learners: run an exercise's visible tests, a line a part")
+    p.add_argument(
+        "notebook", help="your exercise notebook, the folder that holds it, or a unit id"
+    )
+    p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("workspace", help="learners: copy the notebooks into work/ (keeps yours)")
     p.add_argument("--dir", help="where to put them (default: work/ in the checkout)")
     p.set_defaults(func=cmd_workspace)
+
+    learner_help = {
+        "list": ("learners: every unit, your status and points so far", cmd_list),
+        "next": ("learners: the first unit not done yet, and what to open", cmd_next),
+        "progress": ("learners: a summary of your progress to paste", cmd_progress),
+    }
+    for name, (text, func) in learner_help.items():
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("reset", help="learners: restore an untouched exercise (yours is backed up)")
+    p.add_argument("unit", help="a unit id, e.g. 01_metrics (or 01, or metrics)")
+    p.add_argument("--lesson", action="store_true", help="restore the lesson too")
+    p.add_argument(
+        "--undo", action="store_true", help="put your newest backup back (undo the last reset)"
+    )
+    p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
+    p.set_defaults(func=cmd_reset)
+
+    p = sub.add_parser("hint", help="learners: the next hint for a part of an exercise")
+    p.add_argument("unit", help="a unit id, e.g. 01_metrics")
+    p.add_argument(
+        "part",
+        nargs="?",
+        help="a part's grade id (e.g. test_cost), a piece of it, or its number "
+        "(default: the first part your last check failed)",
+    )
+    p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
+    p.set_defaults(func=cmd_hint)
+
+    p = sub.add_parser("watch", help="learners: re-check an exercise on every save")
+    p.add_argument("target", help="a unit id, your exercise notebook, or its folder")
+    p.add_argument("--interval", type=float, default=0.5, help="seconds between looks (0.5)")
+    p.add_argument("--runs", type=int, default=0, help="stop after this many checks (0: never)")
+    p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
+    p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("interview", help="candidates: a seeded variant of the interview unit")
+    p.add_argument("--seed", type=int, help="which variant (default: a random one)")
+    p.add_argument("--timed", type=int, metavar="MIN", help="a countdown of MIN minutes")
+    p.add_argument("--submit", metavar="NOTEBOOK", help="grade your answered variant, then review")
+    p.add_argument(
+        "--force", action="store_true", help="start the variant afresh (yours is backed up)"
+    )
+    p.add_argument(
+        "--seeds",
+        metavar="CSV",
+        help="instructors: a `student,seed` file; with --out, each student's variant",
+    )
+    p.add_argument("--out", metavar="DIR", help="with --seeds: where to write the variants")
+    p.add_argument("--workspace", help="your workspace (default: the one you are in, or work/)")
+    p.set_defaults(func=cmd_interview)
+
+    p = sub.add_parser("jupyter", help="learners: open JupyterLab on your workspace")
+    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--workspace", help="your workspace (default: work/ in the checkout)")
+    p.set_defaults(func=cmd_jupyter)
 
     p = sub.add_parser("grade", help="instructors: autograde a class in sandboxed kernels")
     p.add_argument(
@@ -251,17 +448,23 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--course-dir", help="grade an assignment of this nbgrader course folder")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument(
+        "--seeds",
+        help="08_interview: a `student,seed` file; each listed student is graded against "
+        "their seed's key (default: the seed in their notebook)",
+    )
     p.add_argument("--force", action="store_true", help="re-run unchanged submissions too")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("lab", help="run a lab outside Jupyter (e.g. `lab endpoint serve`)")
-    from tradeoffs.labs.endpoint.cli import add_cli as add_endpoint
+    if with_labs:  # the labs' commands import their stacks (FastAPI, ...): only when asked
+        from tradeoffs.labs.endpoint.cli import add_cli as add_endpoint
 
-    labs = p.add_subparsers(dest="lab", metavar="LAB", required=True)
-    add_endpoint(labs)
-    from tradeoffs.labs.transcode.cli import add_cli as add_transcode
+        labs = p.add_subparsers(dest="lab", metavar="LAB", required=True)
+        add_endpoint(labs)
+        from tradeoffs.labs.transcode.cli import add_cli as add_transcode
 
-    add_transcode(labs)
+        add_transcode(labs)
 
     p = sub.add_parser("dev", help="authors: course maintenance")
     dev = p.add_subparsers(dest="dev", metavar="WHAT", required=True)
@@ -285,7 +488,8 @@ def _venv_on_path() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _venv_on_path()
-    args = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser(with_labs="lab" in argv).parse_args(argv)
     if not getattr(args, "func", None):
         parser().print_help()
         return 0
@@ -294,9 +498,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CatalogueError as exc:
         print(f"tradeoffs: {exc}", file=sys.stderr)
         return 2
-    except BuildError as exc:
-        print(f"tradeoffs build: {exc}", file=sys.stderr)
+    except (LearnerError, WorkspaceError) as exc:
+        print(f"tradeoffs {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `tradeoffs list | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        build = sys.modules.get("tradeoffs.authoring.build")  # imported only where it is used
+        if build is not None and isinstance(exc, build.BuildError):
+            print(f"tradeoffs build: {exc}", file=sys.stderr)
+            return 2
+        raise
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

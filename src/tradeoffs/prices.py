@@ -208,3 +208,19 @@ class FraudOpsPrices:
 FRAUD_OPS = FraudOpsPrices()
 """Illustrative figures of the order fraud teams quote for card-not-present payments, not
 measured costs of any one company; compute is priced from :data:`VCPU_HOUR_USD`."""
+
+# ------------------------------------------------------------------------ hosted models
+# Added 2026-12 for unit 08 (interview practice).
+
+HOSTED_MODELS_AS_OF = "2026-12"
+"""When the hosted-model table below was written."""
+
+HOSTED_MODEL_USD_PER_1K_CALLS: dict[str, float] = {
+    "small": 0.6,
+    "medium": 2.5,
+    "large": 7.0,
+}
+"""USD per 1,000 calls of a hosted model that scores one transaction per call (a short
+prompt and a one-token verdict), by model size. Illustrative list prices of the order that
+hosted-model providers publish per million tokens, turned into per-call figures for a few
+hundred tokens a call; not any one provider's price."""

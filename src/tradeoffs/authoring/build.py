@@ -61,7 +61,7 @@ def exercise_header(unit: Unit) -> str:
     return (
         f"> **Generated file.** Student version of the master copy `{unit.exercise}`, "
         f"made by `tradeoffs build` (nbgrader generate_assignment); rebuild with `{REBUILD}`. "
-        f"Solve it in your own copy (`work/exercises/{unit.id}/{unit.id}.ipynb`, which "
+        f"Solve it in your own copy (`work/{unit.exercise_notebook}`, which "
         f"`make lab` creates) and check it from a JupyterLab terminal with "
         f"`tradeoffs check exercises/{unit.id}`."
     )

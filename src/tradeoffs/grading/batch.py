@@ -57,7 +57,7 @@ def assignment_from_unit(course: Course, unit: Unit) -> Assignment:
         raise GradingError(f"unit {unit.id} has no graded exercise")
     master = source_notebook(course, unit)
     released = release_notebook(master, unit.id, nbgrader_config(course))
-    name = f"{unit.id}.ipynb"
+    name = Path(str(unit.exercise_notebook)).name  # a lone submitted notebook matches it anyway
     return Assignment(unit.id, course.id, {name: master}, {name: released})
 
 
@@ -217,8 +217,11 @@ def grade(
     visible: Iterable[Path] = (),
     scheduler_timeout_s: float = 20.0,
     progress: Callable[[StudentResult, int, int], None] | None = None,
+    variant: Callable[[Submission], Assignment] | None = None,
 ) -> Outcome:
-    """Grade `submissions` into `out`; return every student's result (cached ones too)."""
+    """Grade `submissions` into `out`; return every student's result (cached ones too).
+    `variant`, when given, picks each submission's own Assignment (same id, cells and
+    points; its own master copy), as for the interview unit's seeded variants."""
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     only_set = set(only or [])
@@ -230,7 +233,8 @@ def grade(
     jobs: list[Job] = []
     extra = [str(Path(p).resolve()) for p in visible]
     for sub in submissions:
-        digest = _job_digest(sub, assignment, limits)
+        mine = assignment if variant is None else variant(sub)
+        digest = _job_digest(sub, mine, limits)
         wanted = not only_set or sub.student in only_set
         cached = None if force else _cached(out, assignment.id, sub.student, digest)
         if cached is not None and (not wanted or not force):
@@ -238,7 +242,7 @@ def grade(
             continue
         if not wanted:
             continue
-        jobs.append(Job(assignment, sub, limits, digest, extra, sandbox))
+        jobs.append(Job(mine, sub, limits, digest, extra, sandbox))
     reused = sorted(results)
     by_student = {s.student: s for s in submissions}
     runner = (

@@ -21,12 +21,12 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from tradeoffs.authoring.build import source_notebook, student_notebook
 from tradeoffs.authoring.cells import is_manual, is_test
 from tradeoffs.authoring.config import nbgrader_config
 from tradeoffs.catalog import Course, Unit
 from tradeoffs.grading.assemble import assemble
 from tradeoffs.grading.harness import PASSED, Harness
+from tradeoffs.grading.process import LearnerProcess
 from tradeoffs.grading.sandbox import Limits
 
 ANSWER_STUB = "YOUR ANSWER HERE"
@@ -106,10 +106,13 @@ def harness_verdict(
     limits: Limits,
     sandbox: bool | None = False,
     workdir: Path | None = None,
+    spare: LearnerProcess | None = None,
 ) -> NotebookVerdict:
-    """Grade `submitted` against `master` in the harness; one verdict per test."""
+    """Grade `submitted` against `master` in the harness; one verdict per test. `spare`, a
+    learner process started ahead (by a warm `tradeoffs watch`), is used instead of
+    starting one."""
     assembled = assemble(master, released, submitted)
-    harness = Harness(assembled, limits, sandbox=sandbox, cwd=workdir)
+    harness = Harness(assembled, limits, sandbox=sandbox, cwd=workdir, spare=spare)
     run = harness.run()
     verdict = NotebookVerdict(changed_tests=list(assembled.tampered), seconds=run.seconds)
     for step in assembled.steps:
@@ -131,13 +134,29 @@ def harness_verdict(
 
 
 def check_notebook(
-    course: Course, unit: Unit, nb: NotebookNode, workdir: Path | None = None
+    course: Course,
+    unit: Unit,
+    nb: NotebookNode,
+    workdir: Path | None = None,
+    *,
+    released: NotebookNode | None = None,
+    spare: LearnerProcess | None = None,
 ) -> NotebookVerdict:
     """The learner's check: their answers against the released tests (the visible ones),
-    run as the grader runs them, in their notebook's folder."""
-    released = student_notebook(course, unit)
+    run as the grader runs them, in their notebook's folder. `released` is the student
+    version when the caller has it already (built afresh otherwise)."""
+    if released is None:
+        from tradeoffs.authoring.build import student_notebook  # jupytext: imported when needed
+
+        released = student_notebook(course, unit)
     return harness_verdict(
-        released, released, nb, limits=course_limits(course), sandbox=False, workdir=workdir
+        released,
+        released,
+        nb,
+        limits=course_limits(course),
+        sandbox=False,
+        workdir=workdir,
+        spare=spare,
     )
 
 
@@ -177,6 +196,8 @@ def kernel_verdict(
 def unsolved_notebook(course: Course, unit: Unit) -> NotebookNode:
     """The master copy with every solution replaced by nbgrader's stub, hidden tests kept."""
     from nbgrader.preprocessors import ClearSolutions
+
+    from tradeoffs.authoring.build import source_notebook
 
     nb = source_notebook(course, unit)
     nb, _ = ClearSolutions(config=nbgrader_config(course)).preprocess(nb, {})

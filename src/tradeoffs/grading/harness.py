@@ -178,8 +178,10 @@ class Harness:
         in_kernel_fallback: bool = False,
         on_step: Any = None,
         cwd: Path | None = None,
+        spare: LearnerProcess | None = None,
     ) -> None:
         self.assembled = assembled
+        self.spare = spare  # a learner process started ahead of time, used first
         self.cwd = cwd
         self.limits = limits
         self.sandbox = sandbox
@@ -207,13 +209,19 @@ class Harness:
         return self.learner is not None and self.learner.alive
 
     def _new_learner(self) -> LearnerProcess:
-        learner = LearnerProcess(
-            self.limits,
-            sandbox=self.sandbox,
-            visible=self.visible,
-            cwd=self.cwd,
-            label="the learner's code",
-        ).start()
+        spare, self.spare = self.spare, None
+        if spare is not None and spare.alive and spare.cwd == self.cwd:
+            learner = spare
+        else:
+            if spare is not None:
+                spare.close()
+            learner = LearnerProcess(
+                self.limits,
+                sandbox=self.sandbox,
+                visible=self.visible,
+                cwd=self.cwd,
+                label="the learner's code",
+            ).start()
         learner.on_rebound = self.ns.forget
         if self.files:
             learner.deadline = time.monotonic() + self.limits.cell_timeout_s

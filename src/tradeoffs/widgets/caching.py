@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from tradeoffs.caching import (
     CacheScenario,
     ConfigEvaluation,
+    che_characteristic_time,
     che_hit_ratio,
     evaluate_config,
     zipf_probabilities,
@@ -50,6 +51,9 @@ class CacheTradeoff:
     curve_sizes: NDArray[np.float64]
     curve_hit_ratio: NDArray[np.float64]
     scenario: CacheScenario
+    # Che's characteristic time (s): how long LRU keeps an entry nobody asks for again
+    # (None without a cache, or when every key fits).
+    eviction_s: float | None = None
 
 
 def cache_tradeoff_summary(
@@ -64,7 +68,10 @@ def cache_tradeoff_summary(
     probs = zipf_probabilities(sc.n_keys, sc.skew)
     sizes = np.linspace(0, sc.n_keys, 41)
     curve = np.array([che_hit_ratio(probs, s) for s in sizes])
-    return CacheTradeoff(sc.skew, evaluation, sizes, curve, sc)
+    eviction_s = None
+    if 0 < int(cache_size) < sc.n_keys:
+        eviction_s = che_characteristic_time(probs, int(cache_size)) / sc.rate_per_s
+    return CacheTradeoff(sc.skew, evaluation, sizes, curve, sc, eviction_s)
 
 
 def plot_cache_tradeoff(summary: CacheTradeoff, fig: Figure) -> None:
@@ -104,6 +111,22 @@ def plot_cache_tradeoff(summary: CacheTradeoff, fig: Figure) -> None:
     if ttl:
         ax_stale.axvline(ttl, color="0.3", ls="--", label=f"TTL {ttl:g} s")
         ax_stale.legend(loc="upper right", fontsize="small")
+    if ttl and summary.eviction_s is not None and summary.eviction_s < ttl:
+        # Reads backwards without a word: a long TTL, yet hardly any stale answers.
+        ax_stale.text(
+            0.5,
+            0.5,
+            f"Few stale answers despite the {ttl:g} s TTL:\n"
+            f"a {ev.cache_size:,}-entry cache evicts an entry\n"
+            f"nobody asks for within ~{summary.eviction_s:.0f} s (LRU),\n"
+            "long before it expires or its product changes.\n"
+            "A bigger cache keeps entries longer: staleness grows.",
+            transform=ax_stale.transAxes,
+            ha="center",
+            va="center",
+            fontsize="small",
+            bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85, "edgecolor": "0.7"},
+        )
     ax_stale.set(
         xlabel="how out of date a stale answer was (s)",
         ylabel="stale answers",
@@ -138,7 +161,7 @@ def cache_tradeoff_panel() -> widgets.VBox:
     change (each change simulates 120,000 requests: a fraction of a second). Display it as a
     cell's last expression."""
     controls = {
-        "cache_size": choice("cache size (entries)", list(CACHE_SIZES), 2_000),
+        "cache_size": choice("cache size (entries)", [(f"{n:,}", n) for n in CACHE_SIZES], 2_000),
         "ttl_s": choice("TTL (s)", list(TTLS_S), 60),
         "skew": slider(widgets.FloatSlider, "Zipf skew", 0.9, 0.0, 1.2, step=0.1),
     }

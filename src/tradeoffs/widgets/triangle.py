@@ -26,7 +26,7 @@ import ipywidgets as widgets
 import numpy as np
 from hdrh.histogram import HdrHistogram
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from tradeoffs._validate import count, non_negative, percentile_q, share, whole
 from tradeoffs._validate import samples as as_samples
@@ -280,12 +280,16 @@ def triangle_figure(points: Sequence[TradeoffPoint], chosen: int) -> Figure:
     latency = [p.latency_ms for p in points]
     error = [p.error_pct for p in points]
     ax_front.plot(latency, error, "o-", color="0.55", markersize=5, zorder=1)
+    rightmost = max(latency)
     for p in points:
+        # The slowest point's label goes to its left, so the plot's edge never clips it.
+        last = p.latency_ms == rightmost
         ax_front.annotate(
             _fraction_label(p.fraction),
             (p.latency_ms, p.error_pct),
             textcoords="offset points",
-            xytext=(9, 7) if p is pick else (4, 5),
+            xytext=(-9 if last else (9 if p is pick else 4), 7 if p is pick else 5),
+            ha="right" if last else "left",
             fontsize=7,
             color="0.35",
         )
@@ -294,6 +298,9 @@ def triangle_figure(points: Sequence[TradeoffPoint], chosen: int) -> Figure:
     )
     ax_front.set_xscale("log")
     ax_front.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    ax_front.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax_front.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on a log axis
+    ax_front.margins(x=0.08)
     ax_front.set_xlabel("latency per query (ms, median, log scale)")
     ax_front.set_ylabel("p99 error (% RMS over samples)")
     ax_front.set_title("Reading less: faster and cheaper, less accurate", fontsize=10)
