@@ -22,6 +22,10 @@ class Executed:
     stderr: list[str]
     slowest: list[tuple[float, str]]  # (seconds, "cell N: first line"), slowest first
     phases: dict[str, float]  # seconds to start the kernel, run the cells, shut down
+    # Seconds the kernel was busy with the notebook (its start, then each cell from busy to
+    # idle as the kernel stamps them): the lesson's own cost, without the time messages
+    # spend waiting for a client that a loaded machine starves.
+    work_seconds: float = 0.0
 
 
 def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
@@ -49,19 +53,27 @@ def execute_notebook(nb, workdir: Path, cell_timeout_s: int) -> Executed:
         "shutdown": started + seconds - done,
     }
     errors, stderr, timings = [], [], []
+    busy = 0.0
     for n, cell in enumerate(nb.cells):
         stamps = cell.get("metadata", {}).get("execution", {})
+        if "iopub.status.busy" in stamps and "iopub.status.idle" in stamps:
+            busy += _stamp(stamps["iopub.status.idle"]) - _stamp(stamps["iopub.status.busy"])
         if "iopub.execute_input" in stamps and "shell.execute_reply" in stamps:
-            start = datetime.fromisoformat(stamps["iopub.execute_input"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(stamps["shell.execute_reply"].replace("Z", "+00:00"))
+            took = _stamp(stamps["shell.execute_reply"]) - _stamp(stamps["iopub.execute_input"])
             first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
-            timings.append(((end - start).total_seconds(), f"cell {n}: {first}"))
+            timings.append((took, f"cell {n}: {first}"))
         for out in cell.get("outputs", []):
             if out.output_type == "error":
                 errors.append(f"cell {n} ({cell.id}): {out.ename}: {out.evalue}")
             elif out.output_type == "stream" and out.name == "stderr":
                 stderr.append(f"cell {n} ({cell.id}): {out.text[:300]}")
-    return Executed(seconds, errors, stderr, sorted(timings, reverse=True)[:3], phases)
+    phases["kernel busy"] = busy
+    work = phases["kernel start"] + busy
+    return Executed(seconds, errors, stderr, sorted(timings, reverse=True)[:3], phases, work)
+
+
+def _stamp(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ def test_each_rule_names_the_fix(course: Course, tmp_path: Path) -> None:
     copy = _broken_copy(course, tmp_path)
     toml = (tmp_path / "course.toml").read_text()
     toml = toml.replace("points = 16", "points = 15", 1)
-    toml = re.sub(r"\ntest_nearest_rank = [^\n]*", "", toml, count=1)
+    toml = re.sub(r"\ntest_nearest_rank = (\[.*?\n\]|[^\n]*)", "", toml, count=1, flags=re.S)
     (tmp_path / "course.toml").write_text(toml)
     (tmp_path / "solutions" / "99_stray.py").write_text("# %%\n")
     (tmp_path / "course" / "01_metrics.ipynb").write_text("{}")

@@ -38,8 +38,9 @@ def test_notebook_runs_clean_within_budget(
     run = execute_notebook(nb, tmp_path, cell_timeout_s(course))
     assert not run.errors, f"{name} raised: " + " | ".join(run.errors)
     assert not run.stderr, f"{name} wrote to stderr: " + " | ".join(run.stderr)
-    assert run.seconds <= unit.time_budget_s, (
-        f"{name} took {run.seconds:.0f} s, over its time budget of {unit.time_budget_s:g} s "
+    assert run.work_seconds <= unit.time_budget_s, (
+        f"{name} kept its kernel busy {run.work_seconds:.0f} s ({run.seconds:.0f} s in all), "
+        f"over its time budget of {unit.time_budget_s:g} s "
         "in course.toml: make it faster (smaller default sizes) before raising the budget; "
         "slowest cells: "
         + "; ".join(f"{s:.1f} s {where}" for s, where in run.slowest)
