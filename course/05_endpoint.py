@@ -405,12 +405,13 @@ print(
 )
 
 # %% [markdown]
-# One connection cannot serve 90 requests/s at about 20 ms each (that would be 170-180%
-# busy): the queue grows for the whole run and latencies reach seconds (a p50 of 1.6 s and
-# a p99 of 3.2 s on our run; a longer run only makes them worse, and an open loop that runs
-# out of virtual users starts dropping requests). Two connections are about 85% busy and,
-# over a run this short, hold up: their p99 is within the interval of four's. Four leave
-# headroom for bursts and slow queries. Size the pool from Little's law, connections
+# One connection cannot serve 90 requests/s at about 20 ms each (that would be 170-190%
+# busy): the queue grows for the whole run and latencies reach seconds (a p50 of 1.6-1.8 s and
+# a p99 of 3.2 to 3.8 s on our runs; a longer run only makes them worse, and an open loop
+# that runs out of virtual users starts dropping requests). Two connections are about 85-90%
+# busy: that is the knee, where a little more load or a slightly slower machine moves the
+# tail a lot (their p99 was 42 ms on one of our runs, 330 ms on a busier one). Four leave
+# headroom for bursts and slow queries (p99 40 to 48 ms). Size the pool from Little's law, connections
 # needed = request rate x connection hold time, plus headroom for bursts: here 4. A bigger pool is
 # not free: each connection is a process on the PostgreSQL server (several MB of memory
 # each), and many app instances times a big pool can exhaust its `max_connections`;
@@ -459,15 +460,18 @@ print(
 )
 
 # %% [markdown]
-# At the client, `sync` costs the two round trips on every request and, with the pool
-# already nearly full, tips it into queueing (a p50 ten times `off`'s on our run); the background task is cheaper for the request that ordered
-# it, but not free for the *others*: it still takes a thread and a connection from the same
-# small pool, so its p99 sits between `off` and `sync` (on our runs). The queue keeps the
-# request path as light as `off` and pays its writes in batches, about ten milliseconds
-# after the response at the median (the lag above). What the queue costs: the audit row is written later, it
-# is lost if the process dies with rows still queued in memory (a Redis list, a stream or a
-# real broker such as RabbitMQ or SQS keeps them), and its errors happen where no user sees
-# them, so they need their own monitoring.
+# At the client, `sync` costs the two round trips on every request, and with the pool
+# already nearly full it can tip the service into queueing. The background task is cheaper
+# for the request that ordered it, but not free for the *others*: it still takes a thread
+# and a connection from the same small pool, one commit per row. Both sit near the pool's
+# knee, so their tails move a lot between runs (on two of ours, `sync`'s p99 was 1.1 s and
+# 0.2 s, the background's 0.15 s and 0.36 s): neither is a fix. The queue keeps the request
+# path close to `off` (a p99 of 57 and 91 ms against 55 and 44 ms) and pays its writes in
+# batches, about ten milliseconds after the response at the median (the lag above). What
+# the queue costs: the audit row is written later, it is lost if the process dies with
+# rows still queued in memory (a Redis list, a stream or a real broker such as RabbitMQ
+# or SQS keeps them), and its errors happen where no user sees them, so they need their
+# own monitoring.
 #
 # ## 9. The cache's consistency: bypasses, a race, and a herd
 #
