@@ -52,3 +52,10 @@ def test_importing_core_loads_no_plotting_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_learners_loop_neither_draws_nor_imports_the_labs() -> None:
+    """learner/ sits on grading: a check never loads a lab's stack or a plotting library."""
+    for path in _files("learner"):
+        bad = sorted(n for n in _imports(path) if n.startswith((*DRAWING, "tradeoffs.labs")))
+        assert not bad, f"{path.relative_to(SRC)} imports {bad}"

@@ -5,7 +5,8 @@ loopback port, from a fresh workspace, driven by headless Chromium through Playw
 
 1. the course opens at the workspace's start page, without nbgrader's instructor tools
    (Create Assignment, Formgrader) or JupyterLab's news popup;
-2. unit 00's lesson runs top to bottom, its trade-off widget renders, and moving the
+2. unit 00's lesson runs top to bottom (its kernel starts without a Select Kernel dialog,
+   even on a slow machine), its trade-off widget renders, and moving the
    slider changes its numbers and its plot;
 3. an exercise shows nbgrader's Validate button; pressing it shows the result dialog with
    the check's summary line and no traceback;
@@ -140,6 +141,14 @@ def open_path(pg: Any, server: dict[str, Any], relpath: str) -> None:
 
 def menu(pg: Any, *path: str) -> None:
     """Click through the menu bar, as a learner does: menu(pg, "File", "New", "Terminal")."""
+    dialog = pg.locator(".jp-Dialog:visible")
+    for _ in range(25):  # a dialog the learner did not ask for is a finding, not a wait
+        if not dialog.count():
+            break
+        time.sleep(0.2)
+    else:
+        shot(pg, "dialog_in_the_way")
+        raise AssertionError(f"a dialog is in the learner's way: {dialog.first.inner_text()!r}")
     pg.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{path[0]}$")).first.click()
     for label in path[1:]:
         item = pg.locator(

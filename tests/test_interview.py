@@ -206,6 +206,10 @@ def test_a_class_with_one_seed_each_is_graded_against_each_key(
     # Cem was given seed B but hands in seed A's numbers.
     (subs / "cem.ipynb").write_bytes(dumps(numbers_of(course, SEED_A, variant=SEED_B)))
     (subs / "dee.ipynb").write_bytes(dumps(interview.variant_student(course, SEED_B)))
+    # Eve is not on the list and hands in seed A's variant with its numbers: the grader picks her
+    # variant (the released one), not her notebook.
+    (subs / "eve.ipynb").write_bytes(dumps(numbers_of(course, SEED_A)))
+    seeds = {"ana": SEED_A, "ben": SEED_B, "cem": SEED_B, "dee": SEED_B}
     unit = course.unit(interview.UNIT_ID)
     outcome = batch.grade(
         batch.assignment_from_unit(course, unit),
@@ -213,7 +217,7 @@ def test_a_class_with_one_seed_each_is_graded_against_each_key(
         tmp_path / "out",
         limits=Limits(cell_timeout_s=60, submission_timeout_s=300),
         workers=2,
-        variant=practice.variant_for(course),
+        variant=practice.variant_for(course, seeds),
     )
     scores = {s: r.score for s, r in outcome.results.items()}
     assert scores["ana"] == AUTOGRADED and scores["ben"] == AUTOGRADED, {
@@ -221,7 +225,11 @@ def test_a_class_with_one_seed_each_is_graded_against_each_key(
         for s, r in outcome.results.items()
     }
     assert scores["cem"] < AUTOGRADED / 2 and scores["dee"] == 0
-    assert all(r.status == "graded" for r in outcome.results.values())
+    assert scores["eve"] < AUTOGRADED / 2
+    statuses = {s: r.status for s, r in outcome.results.items()}
+    # Eve's given cells are another variant's: the grader ran its own, and says so.
+    assert statuses.pop("eve") == "tampered"
+    assert set(statuses.values()) == {"graded"}, statuses
 
 
 def test_countdown_in_a_kernel_shows_the_time_left_and_when_it_is_up(
@@ -275,10 +283,11 @@ def test_an_instructor_releases_a_seed_a_student_and_grades_by_the_seeds_file(
         for s, r in report.items()
     }
     assert points["ana"] == AUTOGRADED and points["ben"] < AUTOGRADED / 2, points
-    trusting = _cli(*args, "--force", cwd=tmp_path)  # without the record: the notebook's seed
-    assert trusting.returncode == 0
+    # Without the record, the released variant: never the seed a notebook names.
+    released = _cli(*args, "--force", cwd=tmp_path)
+    assert released.returncode == 0
     ben = json.loads((out / "report.json").read_text())["students"]["ben"]
-    assert sum(c["points"] or 0 for c in ben["cells"] if c["kind"] == "test") == AUTOGRADED
+    assert sum(c["points"] or 0 for c in ben["cells"] if c["kind"] == "test") < AUTOGRADED / 2
 
     bad = tmp_path / "bad.csv"
     bad.write_text("ana,seven\n")

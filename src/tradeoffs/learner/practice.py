@@ -7,8 +7,8 @@ submit it (self-study), revealing the model answers only then.
         -> a verdict per part against that variant's key, then its key, mark schemes and
            model answers (also written to review.md beside it)
 
-For a class, `tradeoffs grade 08_interview` finds each student's variant in their notebook
-(`variant_for`) and grades it against that variant's key.
+For a class, `tradeoffs grade 08_interview --seeds F` grades each student against the key
+of the seed the instructor gave them in F (`variant_for`), never a seed a notebook names.
 """
 
 from __future__ import annotations
@@ -188,23 +188,24 @@ def release_class(
 
 
 def variant_for(course: Course, seeds: dict[str, int] | None = None) -> Callable[[Any], Any]:
-    """For `tradeoffs grade 08_interview`: each submission's Assignment. With `seeds` (the
-    instructor's record, from `read_seeds`), a listed student's own seed, whatever their
-    notebook says; otherwise the variant the notebook names (its metadata, else its seed
-    line; unreadable work gets seed 0's, and is reported unreadable by the grader)."""
+    """For `tradeoffs grade 08_interview`: each submission's Assignment. The variant is the
+    instructor's choice, never the submission's: a student listed in `seeds` (the
+    instructor's record, from `read_seeds`) is graded against their own seed, anyone else
+    against the released variant (seed DEFAULT_SEED), whatever their notebook names (a
+    notebook could name any seed whose answers its author knows). Only the countdown
+    (timed or not) is read from the notebook; it changes no answer."""
     import nbformat
 
     def assignment_of(sub: Any) -> Any:
-        seed, timed = interview.DEFAULT_SEED, None
+        timed = None
         try:
             notebooks = sub.load()
             if notebooks:
                 nb = nbformat.reads(next(iter(notebooks.values())).decode("utf-8"), as_version=4)
-                seed, timed = interview.seed_of(nb), interview.timed_of(nb)
+                timed = interview.timed_of(nb)
         except Exception:
             pass
-        if seeds is not None and sub.student in seeds:
-            seed = seeds[sub.student]
+        seed = (seeds or {}).get(sub.student, interview.DEFAULT_SEED)
         return _assignment(str(course.root), seed, timed)
 
     return assignment_of
