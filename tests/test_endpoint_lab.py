@@ -35,7 +35,7 @@ from tradeoffs.labs.endpoint import (
 )
 from tradeoffs.labs.endpoint.cli import add_cli
 from tradeoffs.labs.endpoint.handlers import joined_rows
-from tradeoffs.labs.endpoint.load import _parse_stats, request_trace, results_table
+from tradeoffs.labs.endpoint.load import parse_locust_stats, request_trace, results_table
 from tradeoffs.labs.endpoint.loading import compare_loading, loading_table
 from tradeoffs.labs.endpoint.races import invalidation_race, stampede
 from tradeoffs.labs.endpoint.tasks import AuditQueue
@@ -327,7 +327,7 @@ def test_parse_locust_csv_and_table(tmp_path: Path) -> None:
     ]
     path = tmp_path / "run_stats.csv"
     path.write_text("\n".join([header, *rows]) + "\n")
-    stats = _parse_stats(path, "/users/[id]")
+    stats = parse_locust_stats(path, "/users/[id]")
     assert (stats.requests, stats.failures, stats.p99_ms, stats.throughput_rps) == (
         100,
         1,

@@ -60,7 +60,9 @@ __all__ = [
     "LocustStats",
     "Stage",
     "StageResult",
+    "locust_command",
     "measure_stage",
+    "parse_locust_stats",
     "request_trace",
     "pool_sweep",
     "results_table",
@@ -148,7 +150,9 @@ class LocustStats:
         return self.failures / self.requests if self.requests else 0.0
 
 
-def _parse_stats(path: Path, name: str) -> LocustStats:
+def parse_locust_stats(path: Path, name: str) -> LocustStats:
+    """The stats Locust wrote to its ``--csv`` file ``path``: counts from the Aggregated
+    row, percentiles from the row named ``name`` (or the Aggregated row)."""
     with path.open(encoding="utf-8") as fh:
         rows = {row["Name"]: row for row in csv.DictReader(fh)}
     if "Aggregated" not in rows:
@@ -174,7 +178,9 @@ def _parse_stats(path: Path, name: str) -> LocustStats:
     )
 
 
-def _locust_command() -> list[str]:
+def locust_command() -> list[str]:
+    """The ``locust`` command of this environment (beside this Python first), or a clear
+    error when Locust is not installed."""
     exe = shutil.which(
         "locust",
         path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
@@ -222,7 +228,7 @@ def run_locust(
         samples_path = Path(tmp) / "samples.json"
         prefix = Path(tmp) / "run"
         cmd = [
-            *_locust_command(),
+            *locust_command(),
             "-f",
             str(LOCUSTFILE),
             "--headless",
@@ -260,7 +266,7 @@ def run_locust(
         if not stats_path.exists():
             tail = (Path(tmp) / "locust.log").read_text(errors="replace")[-1500:]
             raise RuntimeError(f"Locust wrote no statistics (exit {run.returncode}):\n{tail}")
-        stats = _parse_stats(stats_path, GOOD_NAME)
+        stats = parse_locust_stats(stats_path, GOOD_NAME)
         samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
     good = np.array([ms for name, ms, ok in samples if ok and name == GOOD_NAME], dtype=float)
     return LocustStats(

@@ -9,7 +9,9 @@ Locust's view and the server's exact per-request timings. Locust's own percentil
 rounded to whole milliseconds, which is coarse for a service answering in one or two:
 the server-side figures (nearest-rank) are the ones to compare.
 
-The subprocess and CSV handling is the endpoint lab's (:mod:`tradeoffs.labs.endpoint.load`).
+The subprocess and CSV handling is the endpoint lab's
+(:func:`~tradeoffs.labs.endpoint.load.locust_command`,
+:func:`~tradeoffs.labs.endpoint.load.parse_locust_stats`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from tradeoffs.labs.endpoint.load import LocustStats, _locust_command, _parse_stats
+from tradeoffs.labs.endpoint.load import LocustStats, locust_command, parse_locust_stats
 from tradeoffs.labs.endpoint.server import serve
 from tradeoffs.labs.fraud.data import Dataset
 from tradeoffs.labs.fraud.features import OnlineFeatures
@@ -113,7 +115,7 @@ def run_scoring_load(
         trace_path.write_text(json.dumps([list(t) for t in trace]), encoding="utf-8")
         prefix = Path(tmp) / "run"
         cmd = [
-            *_locust_command(),
+            *locust_command(),
             "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(users),
             "-t", f"{duration_s:g}s", "--host", url, "--csv", str(prefix),
             "--only-summary", "--loglevel", "ERROR",
@@ -145,7 +147,7 @@ def run_scoring_load(
         if not stats_path.exists():
             tail = log_path.read_text(errors="replace")[-1500:]
             raise RuntimeError(f"Locust wrote no statistics (exit {proc.returncode}):\n{tail}")
-        return _parse_stats(stats_path, GOOD_NAME)
+        return parse_locust_stats(stats_path, GOOD_NAME)
 
 
 @dataclass(frozen=True)
