@@ -72,10 +72,11 @@ def _check_ladder(name, what):
     for rung in got if type(got) is list else ():
         kbps = rung.get("bitrate_kbps") if type(rung) is dict else None
         numpy_float = type(kbps).__module__ == "numpy" and kbps.dtype.kind == "f"
+        example = f"{float(kbps)!r}, not {kbps!r}" if type(kbps) is int else "e.g. 375.0"
         assert type(kbps) is float or numpy_float, (
             f"{what} gives a bitrate_kbps of {kbps!r} ({type(kbps).__name__}) for the "
             f"{rung.get('height') if type(rung) is dict else '?'}p rung: the statement asks "
-            "for a float (e.g. 375.0, not 375)"
+            f"for a float ({example})"
         )
     checks.assert_equal(got, exercise.reference_ladder(ANALYSES[name]), what=what)
 
