@@ -340,37 +340,20 @@ checks.assert_close(
     what="histogram_quantile(0.2, [0.1, 1.0, inf], [40, 100, 100]) (first bucket, from 0)",
 )
 ### BEGIN HIDDEN TESTS
-checks.assert_close(
-    histogram_quantile(0.99, [0.1, 0.5, math.inf], [50, 90, 100]),
-    0.5,
-    what="histogram_quantile(0.99, [0.1, 0.5, inf], [50, 90, 100]) (rank in +Inf)",
-)
-checks.assert_close(
-    histogram_quantile(0.5, [0.1, 0.2, 0.3, math.inf], [10, 10, 20, 20]),
-    0.1,
-    what="histogram_quantile(0.5, [0.1, 0.2, 0.3, inf], [10, 10, 20, 20]) (rank equal to a bucket's count)",
-)
-checks.assert_close(
-    histogram_quantile(1.0, [0.1, 0.2, math.inf], [3, 8, 8]),
-    0.2,
-    what="histogram_quantile(1.0, [0.1, 0.2, inf], [3, 8, 8])",
-)
-# Ranks that are not whole numbers: phi * total is used as it is, not rounded.
-checks.assert_close(
-    histogram_quantile(0.5, [1, 2, math.inf], [1, 3, 3]),
-    1.25,
-    what="histogram_quantile(0.5, [1, 2, inf], [1, 3, 3]) (rank 1.5)",
-)
-checks.assert_close(
-    histogram_quantile(0.9, [0.1, 0.2, 0.4, math.inf], [3, 5, 7, 7]),
-    0.33,
-    what="histogram_quantile(0.9, [0.1, 0.2, 0.4, inf], [3, 5, 7, 7]) (rank 6.3)",
-)
-checks.assert_close(
-    histogram_quantile(0.1, [0.05, 0.1, math.inf], [4, 9, 9]),
-    0.01125,
-    what="histogram_quantile(0.1, [0.05, 0.1, inf], [4, 9, 9]) (rank 0.9, first bucket)",
-)
+for _phi, _bounds, _counts, _want, _note in (
+    (0.99, [0.1, 0.5, math.inf], [50, 90, 100], 0.5, "rank in +Inf"),
+    (0.5, [0.1, 0.2, 0.3, math.inf], [10, 10, 20, 20], 0.1, "rank equal to a bucket's count"),
+    (1.0, [0.1, 0.2, math.inf], [3, 8, 8], 0.2, "phi = 1"),
+    # Ranks that are not whole numbers: phi * total is used as it is, not rounded.
+    (0.5, [1, 2, math.inf], [1, 3, 3], 1.25, "rank 1.5"),
+    (0.9, [0.1, 0.2, 0.4, math.inf], [3, 5, 7, 7], 0.33, "rank 6.3"),
+    (0.1, [0.05, 0.1, math.inf], [4, 9, 9], 0.01125, "rank 0.9, first bucket"),
+):
+    checks.assert_close(
+        histogram_quantile(_phi, _bounds, _counts),
+        _want,
+        what=f"histogram_quantile({_phi}, {_bounds}, {_counts}) ({_note})",
+    )
 for _seed in range(6):
     _samples = metrics.mixture_latencies_ms(2_999, seed=_seed) / 1000
     _bounds = [*metrics.PROMETHEUS_DEFAULT_BUCKETS_S, math.inf]
