@@ -12,6 +12,7 @@
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import math
+import re
 
 from tradeoffs import checks, metrics, prices, slo
 from tradeoffs.slo import exercise
@@ -146,7 +147,7 @@ def page_alert(bad, valid, target):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_page_alert", "locked": true, "points": 4, "schema_version": 3, "solution": false}
-"""page_alert pages each serious incident of the seeded month as soon as the two rules allow, stops soon after, and never pages on noise"""
+"""page_alert pages each serious incident of the seeded month as soon as the two rules allow, stops soon after, never pages on noise, nor on a ratio exactly at a threshold"""
 month = exercise.alert_month("visible")
 fires = page_alert(month["bad"], month["valid"], 0.999)
 checks.assert_equal(
@@ -184,6 +185,16 @@ for _case, _target in (
     assert not _wrong, (
         f"page_alert on the {_case!r} month with target {_target} differs from the rules at "
         f"{len(_wrong)} minutes, first at minute {_wrong[0]} (returned {_got[_wrong[0]]})"
+    )
+# Ratios exactly at a threshold (exact in floating point at this target): not "above".
+for _tie in exercise.alert_ties():
+    _got = [bool(f) for f in page_alert(_tie["bad"], _tie["valid"], _tie["target"])]
+    _want = slo.alert_fires(slo.PAGE_RULES, _tie["bad"], _tie["valid"], _tie["target"]).tolist()
+    _wrong = [i for i, (g, w) in enumerate(zip(_got, _want, strict=True)) if g != w]
+    assert not _wrong, (
+        f"page_alert on the {_tie['name']!r} series (target {_tie['target']}) differs from the "
+        f"rules at minute {_wrong[0]}: returned {_got[_wrong[0]]}; a ratio equal to the "
+        "threshold is not above it"
     )
 ### END HIDDEN TESTS
 
@@ -231,9 +242,13 @@ def page_alert_rules(target):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_page_alert_rules", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-"""page_alert_rules(0.999) is a rule file whose ErrorBudgetBurn alert fires when it should, as promtool test rules evaluates it"""
+"""page_alert_rules(0.999) is a rule file (no `for:`) whose ErrorBudgetBurn alert fires when it should, as promtool test rules evaluates it"""
 text = page_alert_rules(0.999)
 checks.assert_equal(type(text).__name__, "str", what="type of page_alert_rules(0.999)'s result")
+assert not re.search(r"^[\s-]*for\s*:", text, re.MULTILINE), (
+    "page_alert_rules(0.999) has a `for:` clause: it delays every page by that long after "
+    "both windows are over the threshold (the short window already filters blips); remove it"
+)
 
 
 def promtool_verdict(rules_text, target):
@@ -306,7 +321,7 @@ def histogram_quantile(phi, bounds, counts):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_histogram_quantile", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-"""histogram_quantile interpolates within the right bucket as PromQL does, from 0 in the first bucket and capped at the highest finite bound"""
+"""histogram_quantile interpolates within the right bucket as PromQL does (at the rank phi * total, whole or not), from 0 in the first bucket and capped at the highest finite bound"""
 bounds = [0.1, 0.2, 0.3, 0.45, math.inf]
 counts = [0, 0, 1000, 1000, 1000]  # every request took about 220 ms (the Prometheus docs' example)
 checks.assert_close(
@@ -325,23 +340,22 @@ checks.assert_close(
     what="histogram_quantile(0.2, [0.1, 1.0, inf], [40, 100, 100]) (first bucket, from 0)",
 )
 ### BEGIN HIDDEN TESTS
-checks.assert_close(
-    histogram_quantile(0.99, [0.1, 0.5, math.inf], [50, 90, 100]),
-    0.5,
-    what="histogram_quantile(0.99, [0.1, 0.5, inf], [50, 90, 100]) (rank in +Inf)",
-)
-checks.assert_close(
-    histogram_quantile(0.5, [0.1, 0.2, 0.3, math.inf], [10, 10, 20, 20]),
-    0.1,
-    what="histogram_quantile(0.5, [0.1, 0.2, 0.3, inf], [10, 10, 20, 20]) (rank equal to a bucket's count)",
-)
-checks.assert_close(
-    histogram_quantile(1.0, [0.1, 0.2, math.inf], [3, 8, 8]),
-    0.2,
-    what="histogram_quantile(1.0, [0.1, 0.2, inf], [3, 8, 8])",
-)
+for _phi, _bounds, _counts, _want, _note in (
+    (0.99, [0.1, 0.5, math.inf], [50, 90, 100], 0.5, "rank in +Inf"),
+    (0.5, [0.1, 0.2, 0.3, math.inf], [10, 10, 20, 20], 0.1, "rank equal to a bucket's count"),
+    (1.0, [0.1, 0.2, math.inf], [3, 8, 8], 0.2, "phi = 1"),
+    # Ranks that are not whole numbers: phi * total is used as it is, not rounded.
+    (0.5, [1, 2, math.inf], [1, 3, 3], 1.25, "rank 1.5"),
+    (0.9, [0.1, 0.2, 0.4, math.inf], [3, 5, 7, 7], 0.33, "rank 6.3"),
+    (0.1, [0.05, 0.1, math.inf], [4, 9, 9], 0.01125, "rank 0.9, first bucket"),
+):
+    checks.assert_close(
+        histogram_quantile(_phi, _bounds, _counts),
+        _want,
+        what=f"histogram_quantile({_phi}, {_bounds}, {_counts}) ({_note})",
+    )
 for _seed in range(6):
-    _samples = metrics.mixture_latencies_ms(3_000, seed=_seed) / 1000
+    _samples = metrics.mixture_latencies_ms(2_999, seed=_seed) / 1000
     _bounds = [*metrics.PROMETHEUS_DEFAULT_BUCKETS_S, math.inf]
     _counts = metrics.bucket_counts(_samples, _bounds).tolist()
     for _phi in (0.5, 0.9, 0.99):
@@ -385,7 +399,7 @@ def exact_buckets(bounds, thresholds_s, max_buckets):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_exact_buckets", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-"""exact_buckets returns a valid layout within the bucket limit that keeps the SLO verdict exact on observations at, below and beyond the threshold"""
+"""exact_buckets returns a valid layout within the bucket limit, keeping as many original bounds as fit, that keeps the SLO verdict exact on observations at, below and beyond the threshold, also when the limit leaves no room to spare"""
 
 
 def layout_problems(case_name, seed):
@@ -407,6 +421,17 @@ def layout_problems(case_name, seed):
     want_len = min(case["max_buckets"], len(finite) + needs_top + 1)
     if len(layout) < want_len:
         problems.append(f"{call} returned {len(layout)} buckets; {want_len} fit within the limit")
+    original = set(b for b in case["bounds"] if b < math.inf)
+    new_edges = len(set(case["thresholds_s"]) - original) + (
+        not any(b > max(case["thresholds_s"]) for b in original)
+    )
+    want_kept = min(len(original), case["max_buckets"] - 1 - new_edges)
+    kept = len(original & set(layout))
+    if kept < want_kept:
+        problems.append(
+            f"{call} keeps {kept} of the original finite bounds; {want_kept} can be kept "
+            "within the limit (keep the original edges, adding only what exactness needs)"
+        )
     for t in case["thresholds_s"]:
         for samples in exercise.verdict_samples(t, seed):
             counts = metrics.bucket_counts(samples, layout)
@@ -425,7 +450,7 @@ def layout_problems(case_name, seed):
 problems = layout_problems("visible", 0)
 assert not problems, "; ".join(problems[:2])
 ### BEGIN HIDDEN TESTS
-for _case in ("hidden-top", "hidden-two", "hidden-roomy", "hidden-present"):
+for _case in ("hidden-top", "hidden-two", "hidden-roomy", "hidden-present", "hidden-squeeze"):
     _problems = layout_problems(_case, 5)
     assert not _problems, "; ".join(_problems[:2])
 ### END HIDDEN TESTS

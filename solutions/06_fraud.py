@@ -410,7 +410,7 @@ def choose_model(candidates, is_fraud, amounts, costs, budget_p99_ms):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_choose_model", "locked": true, "points": 4, "schema_version": 3, "solution": false}
-"""choose_model picks the cheapest model (cost, not accuracy, compute included) whose one-row p99 meets the budget"""
+"""choose_model picks the cheapest model (cost, not accuracy, compute included) whose one-row p99 is at most the budget (equal to it included), the first of equal costs"""
 import numpy as np
 
 from tradeoffs import checks, metrics
@@ -435,15 +435,29 @@ def _check_choice(case, budget, label):
             f"request scores one transaction ({cand[got]['batch_ms_per_row']:.4g} ms per row "
             "is a batch job's figure, and the mean or median is not the p99)"
         )
-    accuracy = {}
+    accuracy, total = {}, {}
     for name, c in cand.items():
-        t = _lab_best(c["scores"], case["is_fraud"], case["amount_usd"], CostModel())[0]
+        t, decision = _lab_best(c["scores"], case["is_fraud"], case["amount_usd"], CostModel())
         accuracy[name] = float(((np.asarray(c["scores"]) >= t) == case["is_fraud"]).mean())
+        total[name] = decision + len(case["is_fraud"]) * c["cpu_ms"] / 3.6e6 * (
+            CostModel().usd_per_vcpu_hour / CostModel().utilisation
+        )
     hint = ""
-    if got in cand and accuracy[got] >= max(accuracy.values()):
-        hint = (
-            f" {got!r} is the most accurate ({accuracy[got]:.2%} against {accuracy.get(want, 0):.2%}),"
-            " but accuracy is not what the decisions cost: rank by expected cost."
+    if want in cand and metrics.percentile(cand[want]["latency_ms"], 99) == budget:
+        hint += (
+            f" {want!r} has a one-row p99 of exactly {budget:.4g} ms, which meets a budget of"
+            " at most that."
+        )
+    if got in cand and want in cand and total[got] == total[want]:
+        hint += (
+            f" {got!r} and {want!r} cost the same: among equal costs, keep the first in the "
+            "order given."
+        )
+    elif got in cand and want in cand and accuracy[got] > accuracy[want]:
+        hint += (
+            f" {got!r} is more accurate than {want!r} ({accuracy[got]:.2%} against "
+            f"{accuracy[want]:.2%}), but accuracy is not what the decisions cost: rank by "
+            "expected cost."
         )
     if {got, want} in ({"forest", "forest lean"}, {"logistic", "logistic lean"}):
         hint += (
@@ -481,6 +495,22 @@ _trap = {
     },
 }
 _check_choice(_trap, 100.0, "choose_model(<precise vs catches big>)")
+# The budget met exactly: "at most budget_p99_ms" keeps a p99 equal to it.
+_at_budget = {"latency_ms": np.full(200, 2.5), "cpu_ms": 0.01, "batch_ms_per_row": 0.001}
+_exact = dict(_trap)
+_exact["candidates"] = {
+    "precise": {"scores": _precise, **_fast},
+    "catches big": {"scores": _big, **_at_budget},
+}
+_check_choice(_exact, 2.5, "choose_model(<the cheaper one's p99 exactly at the budget>)")
+# Equal costs: the first in the order given, not the last, nor the first by name.
+_tie = dict(_trap)
+_tie["candidates"] = {
+    "zeta": {"scores": _big, **_fast},
+    "alpha": {"scores": _big.copy(), **_fast},
+    "precise": {"scores": _precise, **_fast},
+}
+_check_choice(_tie, 100.0, "choose_model(<'zeta' and 'alpha' cost the same>)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -502,7 +532,10 @@ _check_choice(_trap, 100.0, "choose_model(<precise vs catches big>)")
 # - it must be **fast at the tail**: its p99 one-row latency must be under **half the
 #   forest's median**, measured in the same run, as the service calls it.
 #
-# Think about what the 99th percentile of a mix of fast and slow calls is.
+# Think about what the 99th percentile of a mix of fast and slow calls is. The hidden test
+# also runs your function on another world, whose fast model gives the same ranking on
+# other numbers (fitted with frauds weighted 20 times): choose the band from the scores
+# you are given, and escalate at most 1% of that world's test week.
 
 
 # %% nbgrader={"grade": false, "grade_id": "choose_band", "locked": false, "schema_version": 3, "solution": true}
@@ -529,7 +562,7 @@ def choose_band(fast_scores, slow_scores, is_fraud, amounts, slow_threshold, cos
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_choose_band", "locked": true, "points": 5, "schema_version": 3, "solution": false}
-"""the cascade from choose_band keeps half of the forest's saving on the test week, with a p99 under half the forest's median"""
+"""the cascade from choose_band keeps half of the forest's saving on the test week, with a p99 under half the forest's median; hidden: also on another world whose fast model is calibrated differently, escalating at most 1%"""
 from tradeoffs.labs.fraud import exercise
 
 
@@ -567,7 +600,28 @@ def _check_band(seed):
 
 _check_band(exercise.EXERCISE_SEED)
 ### BEGIN HIDDEN TESTS
-_check_band(5)
+# Another world (seed 5) whose fast model was fitted with frauds weighted 20 times: the
+# same ranking on other numbers. Judged from stored scores, on cost and on the share
+# escalated (over 1%, the p99 is a slow-path latency), without timing.
+_w = exercise.recalibrated_case(5, 20.0)
+_band = choose_band(
+    _w["val"]["logistic"],
+    _w["val"]["forest"],
+    _w["val"]["is_fraud"],
+    _w["val"]["amount_usd"],
+    _w["thresholds"]["forest"],
+    exercise.costs_for("default"),
+)
+_r = exercise.band_costs(_band, 5, 20.0)
+_label = f"the cascade with choose_band(...) = {_band!r:.60} on another world (recalibrated scores)"
+assert _r["kept"] >= 0.5, (
+    f"{_label} keeps {_r['kept']:.0%} of the forest's saving on the test week; expected at "
+    "least 50% (choose the band from the scores you are given, not from fixed numbers)"
+)
+assert _r["escalation"] <= 0.01, (
+    f"{_label} escalates {_r['escalation']:.2%} of the test week: over 1%, the p99 is a "
+    "slow-path latency"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -582,7 +636,9 @@ _check_band(5)
 # two-sided Student-t confidence interval, `mean ± t * s / sqrt(n)`, where `s` is the
 # sample standard deviation of the differences (`ddof=1`) and `t` the
 # `(1 + confidence) / 2` quantile of Student's t with `n - 1` degrees of freedom
-# (`stats.t.ppf`). Return `(mean, low, high)`.
+# (`stats.t.ppf`). Return `(mean, low, high)`. When all the differences are equal
+# (`s = 0`) the interval has no width: return `(mean, mean, mean)` (`stats.t.interval`
+# with `scale=0` gives `nan` there, so handle that case yourself if you use it).
 
 # %%
 seeds = exercise.seeds_case()
@@ -603,7 +659,7 @@ def paired_interval(a, b, confidence=0.95):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_paired_interval", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-"""paired_interval gives the mean difference and its Student-t interval (n - 1 degrees of freedom)"""
+"""paired_interval gives the mean difference and its Student-t interval (n - 1 degrees of freedom), and (mean, mean, mean) when all differences are equal"""
 from tradeoffs import checks
 from tradeoffs.labs.fraud import exercise
 from tradeoffs.labs.fraud import paired_interval as _lab_paired
@@ -634,7 +690,10 @@ _check_interval(
     [3.0, 5.0, 10.0], [1.0, 2.0, 4.0], 0.9, "paired_interval([3, 5, 10], [1, 2, 4], 0.9)"
 )
 _check_interval(
-    [7.0, 7.5, 8.0, 8.5], [6.0, 6.5, 7.0, 7.5], 0.99, "paired_interval(<equal differences>, 0.99)"
+    [7.0, 7.5, 8.0, 8.5],
+    [6.0, 6.5, 7.0, 7.5],
+    0.99,
+    "paired_interval(<all differences equal: s = 0, no width>, 0.99)",
 )
 _check_interval(
     [100.0, 210.0, 150.0, 400.0, 90.0, 300.0],

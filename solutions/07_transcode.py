@@ -64,13 +64,25 @@ def choose_ladder(analysis):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_tc_ladder", "locked": true, "points": 4, "schema_version": 3, "solution": false}
-"""choose_ladder gives the exact rungs, presets and bitrates of the stated policy"""
+"""choose_ladder gives the exact rungs, presets and bitrates (floats) of the stated policy"""
+
+
+def _check_ladder(name, what):
+    got = choose_ladder(ANALYSES[name])
+    for rung in got if type(got) is list else ():
+        kbps = rung.get("bitrate_kbps") if type(rung) is dict else None
+        numpy_float = type(kbps).__module__ == "numpy" and kbps.dtype.kind == "f"
+        example = f"{float(kbps)!r}, not {kbps!r}" if type(kbps) is int else "e.g. 375.0"
+        assert type(kbps) is float or numpy_float, (
+            f"{what} gives a bitrate_kbps of {kbps!r} ({type(kbps).__name__}) for the "
+            f"{rung.get('height') if type(rung) is dict else '?'}p rung: the statement asks "
+            f"for a float ({example})"
+        )
+    checks.assert_equal(got, exercise.reference_ladder(ANALYSES[name]), what=what)
+
+
 for _name in ("animation", "zoom", "grain"):
-    checks.assert_equal(
-        choose_ladder(ANALYSES[_name]),
-        exercise.reference_ladder(ANALYSES[_name]),
-        what=f"choose_ladder(ANALYSES[{_name!r}])",
-    )
+    _check_ladder(_name, f"choose_ladder(ANALYSES[{_name!r}])")
 ### BEGIN HIDDEN TESTS
 for _name in (
     "sports",
@@ -80,10 +92,9 @@ for _name in (
     "flat_1080p",
     "odd_height",
 ):
-    checks.assert_equal(
-        choose_ladder(ANALYSES[_name]),
-        exercise.reference_ladder(ANALYSES[_name]),
-        what=f"choose_ladder(ANALYSES[{_name!r}]) (boundaries: ti exactly 18, bpp exactly "
+    _check_ladder(
+        _name,
+        f"choose_ladder(ANALYSES[{_name!r}]) (boundaries: ti exactly 18, bpp exactly "
         "0.30, a half to round up, the clamp, a source between rung heights)",
     )
 ### END HIDDEN TESTS

@@ -53,6 +53,42 @@ def test_message_names_the_call_the_result_and_the_expectation() -> None:
     assert str(info.value) == ("nearest_rank([15, 20, 35, 40, 50], 30) returned 23.0, expected 20")
 
 
+@pytest.mark.parametrize(
+    ("got", "want", "where"),
+    [
+        (list(range(60)), [*range(41), 99, *range(42, 60)], "at [41]: 41, expected 99"),
+        (
+            [{"id": i, "height": 144 * (i % 3 + 1)} for i in range(30)],
+            [{"id": i, "height": 144 * (i % 3 + 1)} for i in range(29)] + [{"id": 30, "height": 0}],
+            "at [29]['id']: 29, expected 30",
+        ),
+        (
+            {"titles": 40, "ttff": [1.5] * 30, "cost_per_min_usd": 0.0123},
+            {"titles": 40, "ttff": [1.5] * 30, "cost_per_min_usd": 0.0125},
+            "at ['cost_per_min_usd']: 0.0123, expected 0.0125",
+        ),
+        (list(range(60)), list(range(61)), "60 items, expected 61 (the first 60 agree)"),
+        ({f"key{i:03}": i for i in range(30)}, {f"key{i:03}": i for i in range(31)}, "'key030'"),
+    ],
+)
+def test_long_values_say_where_they_first_differ(got: object, want: object, where: str) -> None:
+    """Long values would be cut at the same prefix: the message names the first difference."""
+    with pytest.raises(checks.CheckFailed) as info:
+        checks.assert_close(got, want, what="tier_schedule(jobs)")
+    message = str(info.value)
+    assert where in message
+    assert len(message) <= len("tier_schedule(jobs) returned , expected ") + 2 * 80
+
+
+def test_the_first_difference_in_a_deep_value_stays_short() -> None:
+    deep: object = "a" * 300
+    for _ in range(40):
+        deep = [deep]
+    with pytest.raises(checks.CheckFailed) as info:
+        checks.assert_equal([deep, deep], [deep, [[["b"]]]], what="f()")
+    assert len(str(info.value)) <= len("f() returned , expected ") + 2 * 80
+
+
 @pytest.mark.parametrize("lookalike", [AlwaysEqual(), SneakyFloat(1.0), [AlwaysEqual()]])
 def test_always_equal_objects_are_refused(lookalike: object) -> None:
     assert lookalike == 1.0 or lookalike == [1.0]  # noqa: PLR1714  (the attack works on ==)

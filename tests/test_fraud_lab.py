@@ -495,3 +495,39 @@ def test_the_price_book_has_a_dated_fraud_section() -> None:
     assert ops.review_usd_per_alert > 0 and 0 < ops.fraud_loss_share <= 1
     assert CostModel().review_usd == ops.review_usd_per_alert
     assert CostModel().usd_per_vcpu_hour == prices.VCPU_HOUR_USD["on-demand VM"]
+
+
+def test_a_recalibrated_world_keeps_the_order_and_the_cascade_judged_from_its_scores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tradeoffs.labs.fraud import exercise
+
+    rng = np.random.default_rng(0)
+    n = 4_000
+    y = rng.random(n) < 0.02
+    logistic = np.clip(rng.beta(1, 30, n) + 0.3 * y, 0, 0.999)
+    forest = np.clip(rng.beta(1, 40, n) + 0.6 * y, 0, 0.999)
+    week = {"logistic": logistic, "forest": forest, "is_fraud": y, "amount_usd": np.full(n, 80.0)}
+    fake = {"seed": 1, "val": week, "test": week, "thresholds": {"logistic": 0.2, "forest": 0.3}}
+    monkeypatch.setattr(exercise, "scores_case", lambda seed=6: fake)
+
+    same = exercise.recalibrated_case(1, 1.0)
+    assert np.allclose(same["test"]["logistic"], logistic)
+    heavy = exercise.recalibrated_case(1, 20.0)
+    p, q = logistic, heavy["test"]["logistic"]
+    assert np.all(np.argsort(p, kind="stable") == np.argsort(q, kind="stable"))
+    mid = (p > 0.01) & (p < 0.99)
+    log_odds = np.log(q[mid] / (1 - q[mid])) - np.log(p[mid] / (1 - p[mid]))
+    assert np.allclose(log_odds, math.log(20.0))
+    assert heavy["thresholds"]["forest"] == 0.3 and heavy["thresholds"]["logistic"] > 0.2
+
+    # The same transactions escalated cost the same, whatever the calibration.
+    band = (float(np.quantile(p, 0.99)), float(np.quantile(p, 0.995)))
+    moved = tuple(float(v) for v in exercise._reweighted(np.array(band), 20.0))
+    plain, shifted = exercise.band_costs(band, 1, 1.0), exercise.band_costs(moved, 1, 20.0)
+    assert plain["escalation"] == pytest.approx(0.005, abs=1e-3)
+    for key in ("logistic_per_1000_usd", "forest_per_1000_usd", "cascade_per_1000_usd"):
+        assert shifted[key] == pytest.approx(plain[key])
+    assert exercise.band_costs(band, 1, 20.0)["escalation"] != plain["escalation"]
+    with pytest.raises(ValueError, match="low <= high"):
+        exercise.band_costs((0.5, 0.1), 1, 20.0)

@@ -147,6 +147,7 @@ def test_a_hung_call_times_out_and_later_tests_still_run() -> None:
         limits=Limits(cell_timeout_s=2, submission_timeout_s=60),
     )
     assert verdicts(result) == {"c1": ("timeout", 0.0), "c2": ("passed", 1.0)}
+    assert "within the time limit of 2 s per cell" in result.tests["c1"].message
     assert result.restarts == 1
 
 
@@ -268,3 +269,5 @@ def test_the_whole_submission_has_a_deadline() -> None:
     )
     assert result.timed_out
     assert verdicts(result) == {"c2": ("timeout", 0.0)}
+    messages = " ".join(result.cell_messages.values())
+    assert "s left of the whole submission's time limit of 2 s" in messages

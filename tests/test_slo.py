@@ -137,4 +137,22 @@ def test_exercise_fixtures_are_plain_and_seeded() -> None:
     with pytest.raises(ValueError, match="unknown case"):
         exercise.alert_month("nope")
     assert exercise.bucket_case()["max_buckets"] == 15
+    squeeze = exercise.bucket_case("hidden-squeeze")
+    assert len(squeeze["bounds"]) == squeeze["max_buckets"]  # no room for the threshold as well
     assert len(exercise.verdict_samples(0.3, 0)) == 10
+
+
+def test_tie_series_sit_exactly_on_a_threshold() -> None:
+    from tradeoffs.slo.rules import PAGE_RULES, alert_fires
+
+    ties = {t["name"]: t for t in exercise.alert_ties()}
+    budget = 1 - exercise.TIE_TARGET
+    assert 14.4 * budget == 0.9 and 6 * budget == 0.375  # exact in binary floating point
+    fast, slow = ties["fast tie"], ties["slow tie"]
+    assert sum(fast["bad"][-60:]) / sum(fast["valid"][-60:]) == 0.9
+    assert sum(slow["bad"]) / sum(slow["valid"]) == 0.375
+    for name in ("fast tie", "slow tie"):
+        t = ties[name]
+        assert not alert_fires(PAGE_RULES, t["bad"], t["valid"], t["target"]).any()
+    above = ties["just above"]
+    assert alert_fires(PAGE_RULES, above["bad"], above["valid"], above["target"]).tolist()[-1]

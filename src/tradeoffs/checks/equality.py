@@ -100,6 +100,39 @@ def same(got: Any, want: Any, rel: float, abs_: float, ordered: bool = False) ->
     return bool(got == want)  # both are the same builtin scalar (or set) type here
 
 
+def first_difference(
+    got: Any, want: Any, rel: float, abs_: float, ordered: bool = False
+) -> str | None:
+    """Where two plain containers first differ, said in a few words (e.g. "at [3]: 7,
+    expected 8"), or None when they are not both lists, tuples or dicts of the same kind."""
+    path = ""
+    while _type(got) is _type(want) and _type(want) in (list, tuple, dict):
+        if _type(want) is dict:
+            missing = [k for k in want if k not in got]
+            if missing:
+                return f"{'in ' + path + ' ' if path else ''}key {short(missing[0], 30)} is missing"
+            extra = [k for k in got if k not in want]
+            if extra:
+                return (
+                    f"{'in ' + path + ' ' if path else ''}key {short(extra[0], 30)} is not expected"
+                )
+            keys = list(want)
+        else:
+            keys = list(range(min(_len(got), _len(want))))
+        step = next((k for k in keys if not same(got[k], want[k], rel, abs_, ordered)), None)
+        if step is None:
+            if _type(want) is not dict and _len(got) != _len(want):
+                return (
+                    f"{'in ' + path + ' ' if path else ''}{_len(got)} items, expected "
+                    f"{_len(want)} (the first {min(_len(got), _len(want))} agree)"
+                )
+            return None
+        path += f"[{short(step, 30)}]"
+        path = path if _len(path) <= 30 else "..." + path[-27:]
+        got, want = got[step], want[step]
+    return f"at {path}: {short(got, 35)}, expected {short(want, 35)}" if path else None
+
+
 def assert_close(
     got: Any,
     want: Any,
@@ -124,6 +157,10 @@ def assert_close(
                 f"{what} returned the right entries in the wrong order: "
                 f"keys {short(list(got_plain))}, expected {short(list(want_plain))}"
             )
+        where = first_difference(got_plain, want_plain, rel, abs, ordered)
+        if where is not None and _len(_repr(got_plain)) + _len(_repr(want_plain)) > 150:
+            # Long values would be cut at the same prefix: show where they differ instead.
+            raise CheckFailed(f"{what} returned {short(got, 40)}; {where}")
         raise CheckFailed(f"{what} returned {short(got)}, expected {short(want)}")
 
 

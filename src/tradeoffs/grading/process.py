@@ -81,7 +81,8 @@ class LearnerProcess:
         self.cwd = cwd
         self.label = label
         self.codec = HarnessCodec(self)
-        self.deadline: float | None = None
+        self._deadline: float | None = None
+        self._deadline_span_s = 0.0  # how long the current deadline was when it was set
         self.on_rebound: Any = None  # called with the names a call rebound in the learner
         self.lost: Lost | None = None
         self.group: cgroups.Group | None = None
@@ -189,6 +190,27 @@ class LearnerProcess:
 
     # ------------------------------------------------------------------ requests
 
+    @property
+    def deadline(self) -> float | None:
+        """When the current cell (or test) must be done, on `time.monotonic()`'s clock."""
+        return self._deadline
+
+    @deadline.setter
+    def deadline(self, when: float | None) -> None:
+        self._deadline = when
+        self._deadline_span_s = 0.0 if when is None else max(0.0, when - time.monotonic())
+
+    def _limit_text(self, timeout: float | None) -> str:
+        """The limit a timed-out request ran into, in seconds, for the message."""
+        if self._deadline is None or (timeout is not None and timeout < self._deadline_span_s):
+            return f"the time limit of {timeout or 0:.0f} s"
+        if self._deadline_span_s < self.limits.cell_timeout_s - 0.5:
+            return (
+                f"the {self._deadline_span_s:.2g} s left of the whole submission's time limit "
+                f"of {self.limits.submission_timeout_s:.0f} s"
+            )
+        return f"the time limit of {self.limits.cell_timeout_s:.0f} s per cell"
+
     def _timeout(self, timeout: float | None) -> float | None:
         if self.deadline is None:
             return timeout
@@ -202,7 +224,8 @@ class LearnerProcess:
         try:
             return call_op(self.codec, self.channel, op, payload, self._timeout(timeout))
         except ChannelTimeout:
-            raise self.kill(TIMEOUT, f"no answer within the time limit ({self.label})") from None
+            limit = self._limit_text(timeout)
+            raise self.kill(TIMEOUT, f"no answer within {limit} ({self.label})") from None
         except ChannelClosed as exc:
             if exc.limit:
                 raise self.kill(LIMIT, f"the learner's process {exc.reason}") from None

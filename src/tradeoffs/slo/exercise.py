@@ -18,6 +18,7 @@ __all__ = [
     "PROMTOOL_ALERT",
     "PROMTOOL_LABELS",
     "alert_month",
+    "alert_ties",
     "bucket_case",
     "verdict_samples",
     "fleet_table",
@@ -61,6 +62,34 @@ def alert_month(case: str = "visible") -> dict[str, Any]:
             [i.start_min, i.duration_min, i.error_ratio, i.name] for i in month.incidents
         ],
     }
+
+
+TIE_TARGET = 0.9375
+"""A target whose budget (1/16) and thresholds (14.4/16 = 0.9, 6/16 = 0.375) are exact in
+binary floating point, so that a window's ratio can equal a threshold exactly."""
+
+
+def alert_ties() -> list[dict[str, Any]]:
+    """Short series at ``TIE_TARGET`` whose window ratios equal a page threshold exactly
+    (which is not "above" it): each a dict with ``name``, ``bad``, ``valid`` (per minute)
+    and ``target``.
+
+    - "fast tie": 300 clean minutes, then 60 minutes at 90% errors: at the last minute the
+      60- and 5-minute ratios are both exactly 0.9 (and the 360-minute one 0.15);
+    - "slow tie": 400 minutes at 3 bad in 8: every window's ratio is exactly 0.375;
+    - "just above": the fast tie, then one minute at 100% errors, which pages.
+    """
+    fast_bad, fast_valid = [0] * 300 + [9] * 60, [10] * 360
+    return [
+        {"name": "fast tie", "bad": fast_bad, "valid": fast_valid, "target": TIE_TARGET},
+        {"name": "slow tie", "bad": [3] * 400, "valid": [8] * 400, "target": TIE_TARGET},
+        {
+            "name": "just above",
+            "bad": [*fast_bad, 10],
+            "valid": [*fast_valid, 10],
+            "target": TIE_TARGET,
+        },
+    ]
 
 
 PROMTOOL_ALERT = "ErrorBudgetBurn"
@@ -131,6 +160,13 @@ def bucket_case(case: str = "visible") -> dict[str, Any]:
         "hidden-two": {"bounds": default, "thresholds_s": [0.15, 0.3], "max_buckets": 12},
         "hidden-roomy": {"bounds": [0.1, 1.0, math.inf], "thresholds_s": [0.4], "max_buckets": 10},
         "hidden-present": {"bounds": default, "thresholds_s": [0.25], "max_buckets": 20},
+        # the limit leaves room for one original edge besides the threshold and the only
+        # edge above it, which must be the one kept
+        "hidden-squeeze": {
+            "bounds": [0.1, 0.2, 0.5, math.inf],
+            "thresholds_s": [0.3],
+            "max_buckets": 4,
+        },
     }
     if case not in cases:
         raise ValueError(f"unknown case {case!r}; known: {sorted(cases)}")

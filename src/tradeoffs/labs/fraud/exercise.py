@@ -35,10 +35,12 @@ __all__ = [
     "EXERCISE_SEED",
     "EXERCISE_SPLIT",
     "EXERCISE_WORLD",
+    "band_costs",
     "cascade_run",
     "costs_for",
     "latency_case",
     "reference_band",
+    "recalibrated_case",
     "reference_choice",
     "scores_case",
     "seeds_case",
@@ -107,6 +109,60 @@ def scores_case(seed: int = EXERCISE_SEED) -> dict[str, Any]:
         return out
 
     return stored("fraud-scores", (seed, EXERCISE_WORLD, EXERCISE_SPLIT), compute)
+
+
+def _reweighted(p: Any, weight: float) -> Any:
+    """Probabilities as a fit that weighted each fraud `weight` times would give them:
+    the log-odds shift by log(weight), and the order of the scores is unchanged."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+    odds = weight * p / (1 - p)
+    return odds / (1 + odds)
+
+
+def recalibrated_case(seed: int = EXERCISE_SEED, fraud_weight: float = 1.0) -> dict[str, Any]:
+    """`scores_case(seed)` with the fast model (the logistic regression) recalibrated as
+    if trained with frauds weighted `fraud_weight` times (``class_weight``): the same
+    ranking on other numbers, so a band read off one world's scores does not carry over.
+    The logistic threshold is moved with the scores; the forest's is unchanged."""
+    case = scores_case(seed)
+    out: dict[str, Any] = {"seed": seed, "fraud_weight": fraud_weight}
+    for period in ("val", "test"):
+        part = dict(case[period])
+        part["logistic"] = _reweighted(part["logistic"], fraud_weight)
+        out[period] = part
+    out["thresholds"] = {
+        "logistic": float(_reweighted(case["thresholds"]["logistic"], fraud_weight)),
+        "forest": case["thresholds"]["forest"],
+    }
+    return out
+
+
+def band_costs(band: Any, seed: int = EXERCISE_SEED, fraud_weight: float = 1.0) -> dict[str, Any]:
+    """The cascade with `band` on the test week of `recalibrated_case(seed, fraud_weight)`,
+    from the stored scores (nothing timed): the cost per 1,000 transactions of the
+    logistic regression alone, the forest alone and the cascade, the share of the
+    forest's saving it keeps, and the share of transactions it escalates."""
+    from tradeoffs.labs.fraud.cascade import check_band
+
+    low, high = check_band(band)
+    case = recalibrated_case(seed, fraud_weight)
+    test, t = case["test"], case["thresholds"]
+    flags, esc = cascade_flags(test["logistic"], test["forest"], (low, high), t["forest"])
+    y, amounts, costs = test["is_fraud"], test["amount_usd"], CostModel()
+    out: dict[str, Any] = {
+        "logistic_per_1000_usd": cost_breakdown(
+            test["logistic"] >= t["logistic"], y, amounts, 0, costs
+        ).per_1000_usd,
+        "forest_per_1000_usd": cost_breakdown(
+            test["forest"] >= t["forest"], y, amounts, 0, costs
+        ).per_1000_usd,
+        "cascade_per_1000_usd": cost_breakdown(flags, y, amounts, 0, costs).per_1000_usd,
+        "escalation": float(esc.mean()),
+    }
+    saved_forest = out["logistic_per_1000_usd"] - out["forest_per_1000_usd"]
+    saved = out["logistic_per_1000_usd"] - out["cascade_per_1000_usd"]
+    out["kept"] = saved / saved_forest if saved_forest > 0 else math.nan
+    return out
 
 
 def _constant(x: Any) -> float:
