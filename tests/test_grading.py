@@ -401,3 +401,17 @@ def test_reference_solutions_get_full_marks_and_blank_work_gets_zero(
     assert reference.score == full, [c for c in reference.cells if c.status != "passed"]
     assert blank.score == 0
     assert all(c.points == 0 for c in blank.cells if c.kind == "test")
+
+
+def test_a_sandbox_can_traverse_folders_it_is_shown_under_tmp(tmp_path: Path) -> None:
+    """A checkout under /tmp (where the sandbox has its own tmpfs) stays readable: every
+    folder bubblewrap makes on the way to a shown path is traversable (0755)."""
+    from tradeoffs.grading.sandbox import sandboxed_command
+
+    shown = tmp_path / "checkout" / "src"
+    shown.mkdir(parents=True)
+    assert shown.is_relative_to("/tmp")
+    argv = sandboxed_command(["true"], Limits(), 60000, [shown], None)
+    made = {argv[i + 3] for i, a in enumerate(argv) if a == "--perms" and argv[i + 1] == "0755"}
+    assert {str(p) for p in shown.parents if p not in (Path("/"), Path("/tmp"))} <= made
+    assert argv.index("--tmpfs") < argv.index(str(shown))

@@ -242,9 +242,10 @@ def sandboxed_command(
     made: set[Path] = set()
     shared = _shared_store()
     for path in [*_visible_paths(visible), *([shared] if shared else [])]:
-        # bubblewrap makes missing parent folders 0700: make them traversable first.
+        # bubblewrap makes missing parent folders 0700: make them traversable first (also
+        # inside the sandbox's own /tmp, for a checkout or store that lives under /tmp).
         for parent in reversed(path.parents):
-            skip = parent == Path("/") or parent in made or parent.is_relative_to("/tmp")
+            skip = parent in (Path("/"), Path("/tmp")) or parent in made
             if not skip and not any(parent.is_relative_to(s) for s in map(Path, _SYSTEM)):
                 bwrap += ["--perms", "0755", "--dir", str(parent)]
                 made.add(parent)
