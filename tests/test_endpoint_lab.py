@@ -271,10 +271,13 @@ def test_invalidation_race_happens_without_leases_and_not_with_them(shop) -> Non
 
 def test_single_flight_turns_a_stampede_into_one_load(shop) -> None:
     path, summary = shop
-    engine = make_engine(sqlite_url(path), round_trip_ms=2.0, jitter_ms=0.0)
+    # A load takes 4 round trips of 25 ms: the barrier releases all 12 requests well inside
+    # it, so without single flight (almost) every one of them misses and loads. How many
+    # exactly is up to the scheduler; a stampede is many.
+    engine = make_engine(sqlite_url(path), round_trip_ms=25.0, jitter_ms=0.0)
     herd = stampede(engine, summary.heavy_user_ids[0], coalesce=False, clients=12)
     calm = stampede(engine, summary.heavy_user_ids[0], coalesce=True, clients=12)
-    assert herd.loads == 12 and herd.statements == 48 and herd.all_same
+    assert herd.loads >= 6 and herd.statements == 4 * herd.loads and herd.all_same, herd
     assert calm.loads == 1 and calm.statements == 4 and calm.all_same
     assert calm.coalesced >= 1
 
